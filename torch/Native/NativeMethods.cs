@@ -47,6 +47,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int abt_bench_native_loop(string which, IntPtr a, IntPtr b, long iterations);
 
+    // libtorch reports host allocation failures as a plain c10::Error from DefaultCPUAllocator.
+    private static readonly string[] s_allocationFailures = ["can't allocate memory", "not enough memory", "out of memory"];
+
+    private static bool IsAllocationFailure(string message) =>
+        s_allocationFailures.Any(m => message.Contains(m, StringComparison.OrdinalIgnoreCase));
+
     internal static string LastError() => Marshal.PtrToStringUTF8(abt_last_error()) ?? "unknown native error";
 
     /// <summary>Throws the native error message when <paramref name="code"/> is non-zero.</summary>
@@ -54,7 +60,8 @@ internal static unsafe partial class NativeMethods
     {
         if (code == 0) return;
         var message = LastError();
-        if (code == 2) throw new TorchOutOfMemoryException($"{what}: {message}");
+        if (code == 2 || IsAllocationFailure(message))
+            throw new TorchOutOfMemoryException($"{what}: out of memory ({message}). Lower the batch size or image size, or run on a device with more memory.");
         throw new TorchException($"{what}: {message}");
     }
 }
