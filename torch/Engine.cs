@@ -6,9 +6,11 @@ namespace AnomalyBench.Torch;
 
 /// <summary>
 /// Process-wide engine settings: the intra-op thread count and the one-time
-/// BLAS check. libtorch's OpenMP thread count is per OS thread and starts at 1
-/// inside a .NET process (measured: 73 vs 199 GFLOP/s on a 3x3 conv with 2
-/// cores), so the configured count is applied on every thread that calls an op.
+/// BLAS check. Inside a .NET process libtorch started with ONE intra-op thread
+/// (measured: a 3x3 conv at 73 vs 199 GFLOP/s on 2 cores), so the count is set
+/// explicitly. OpenMP keeps the count per OS thread: libtorch copies its global
+/// value to a thread on first use, but a thread that already ran keeps the old
+/// one, so a changed count is re-applied on each thread at its next op.
 /// </summary>
 internal static class Engine
 {

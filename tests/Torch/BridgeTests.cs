@@ -125,6 +125,17 @@ public class BridgeTests
             thread.Start();
             thread.Join();
             Assert.That(other, Is.EqualTo(1));
+            // libtorch starts a .NET thread at one OpenMP thread: 3 distinguishes the configured count from that.
+            torch.set_num_threads(3);
+            var seenByOps = 0;
+            var worker = new Thread(() =>
+            {
+                using var x = torch.ones(2).add(1);
+                seenByOps = AnomalyBench.Torch.Native.NativeMethods.abt_get_num_threads();
+            });
+            worker.Start();
+            worker.Join();
+            Assert.That(seenByOps, Is.EqualTo(3), "a thread that only runs ops gets the configured count too");
             Assert.Throws<ArgumentOutOfRangeException>(() => torch.set_num_threads(0));
         }
         finally

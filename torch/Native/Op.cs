@@ -299,6 +299,8 @@ internal unsafe ref struct OpCall
 
     private object?[] Invoke()
     {
+        // Applies the configured intra-op thread count on threads that have not run an op yet.
+        Engine.EnsureInitialized();
         var handle = _op.Handle;
         Value* inline = stackalloc Value[8];
         int n;
