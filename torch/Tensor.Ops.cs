@@ -128,6 +128,7 @@ public partial class Tensor
     public Tensor sin() => Unary(aten.sin, this);
     public Tensor cos() => Unary(aten.cos, this);
     public Tensor erf() => Unary(aten.erf, this);
+    public Tensor erfinv_() => InPlace(aten.erfinv_);
     public Tensor pow(Scalar exponent) => WithScalar(aten.pow_Tensor_Scalar, this, exponent);
     public Tensor pow(Tensor exponent) => Binary(aten.pow_Tensor_Tensor, this, exponent);
     public Tensor maximum(Tensor other) => Binary(aten.maximum, this, other);

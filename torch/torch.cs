@@ -109,6 +109,7 @@ public static partial class torch
     public static Tensor ones(params long[] size) => ones(size, null, null);
     public static Tensor randn(params long[] size) => randn(size, null, null);
     public static Tensor rand(params long[] size) => rand(size, null, null);
+    public static Tensor empty(params long[] size) => empty(size, null, null);
 
     public static Tensor full(long[] size, Scalar value, ScalarType? dtype = null, Device? device = null)
     {

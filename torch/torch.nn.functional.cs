@@ -31,11 +31,14 @@ public static partial class torch
             }
 
             public static Tensor conv_transpose2d(Tensor input, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0,
-                long output_padding = 0, long groups = 1, long dilation = 1)
+                long output_padding = 0, long groups = 1, long dilation = 1) =>
+                conv_transpose2d(input, weight, bias, Pair(stride), Pair(padding), Pair(output_padding), groups, Pair(dilation));
+
+            public static Tensor conv_transpose2d(Tensor input, Tensor weight, Tensor? bias, long[] stride, long[] padding,
+                long[] output_padding, long groups, long[] dilation)
             {
                 var c = new OpCall(aten.conv_transpose2d_input);
-                return c.Tensor(input).Tensor(weight).OptionalTensor(bias).Ints(Pair(stride)).Ints(Pair(padding))
-                    .Ints(Pair(output_padding)).Int(groups).Ints(Pair(dilation)).Call();
+                return c.Tensor(input).Tensor(weight).OptionalTensor(bias).Ints(stride).Ints(padding).Ints(output_padding).Int(groups).Ints(dilation).Call();
             }
 
             public static Tensor linear(Tensor input, Tensor weight, Tensor? bias = null)
@@ -69,6 +72,14 @@ public static partial class torch
             {
                 var c = new OpCall(aten.leaky_relu);
                 return c.Tensor(input).Scalar(negative_slope).Call();
+            }
+
+            /// <summary>Leaky ReLU in place; returns <paramref name="input"/>.</summary>
+            public static Tensor leaky_relu_(Tensor input, double negative_slope = 0.01)
+            {
+                var c = new OpCall(aten.leaky_relu_);
+                c.Tensor(input).Scalar(negative_slope).CallVoid();
+                return input;
             }
 
             /// <summary>GELU; <paramref name="approximate"/> is "none" (erf) or "tanh".</summary>

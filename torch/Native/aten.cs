@@ -48,6 +48,7 @@ internal static class aten
     internal static readonly Op sin = new("aten::sin");
     internal static readonly Op cos = new("aten::cos");
     internal static readonly Op erf = new("aten::erf");
+    internal static readonly Op erfinv_ = new("aten::erfinv_");
     internal static readonly Op pow_Tensor_Scalar = new("aten::pow", "Tensor_Scalar");
     internal static readonly Op pow_Tensor_Tensor = new("aten::pow", "Tensor_Tensor");
     internal static readonly Op clamp = new("aten::clamp");
@@ -116,6 +117,7 @@ internal static class aten
     internal static readonly Op layer_norm = new("aten::layer_norm");
     internal static readonly Op linear = new("aten::linear");
     internal static readonly Op leaky_relu = new("aten::leaky_relu");
+    internal static readonly Op leaky_relu_ = new("aten::leaky_relu_");
     internal static readonly Op gelu = new("aten::gelu");
     internal static readonly Op silu = new("aten::silu");
     internal static readonly Op softplus = new("aten::softplus");

@@ -26,7 +26,7 @@ public sealed class LeakyReLU(double negative_slope = 0.01, bool inplace = false
     public override Tensor forward(Tensor input)
     {
         if (!inplace) return functional.leaky_relu(input, negative_slope);
-        NnOps.LeakyRelu_(input, negative_slope);
+        functional.leaky_relu_(input, negative_slope);
         return input.alias();
     }
 

@@ -119,5 +119,5 @@ public sealed class ConvTranspose2d : ConvNd
     }
 
     public override Tensor forward(Tensor input) =>
-        NnOps.ConvTranspose2d(input, weight, bias, Pair(stride), Pair(padding), Pair(output_padding), groups, Pair(dilation));
+        functional.conv_transpose2d(input, weight, bias, Pair(stride), Pair(padding), Pair(output_padding), groups, Pair(dilation));
 }

@@ -83,13 +83,19 @@ public static partial class torch
             /// <summary>Normal(mean, std) truncated to [a, b], by PyTorch's inverse-CDF method.</summary>
             public static Tensor trunc_normal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2)
             {
-                static double NormCdf(double x) => (1 + NnOps.Erf(x / Math.Sqrt(2))) / 2;
+                static double NormCdf(double x)
+                {
+                    // .NET has no erf: libtorch's, in float64.
+                    using var t = torch.tensor(x / Math.Sqrt(2), ScalarType.Float64);
+                    using var e = t.erf();
+                    return (1 + e.item<double>()) / 2;
+                }
                 var l = NormCdf((a - mean) / std);
                 var u = NormCdf((b - mean) / std);
                 using (no_grad())
                 {
                     tensor.uniform_(2 * l - 1, 2 * u - 1);
-                    NnOps.Erfinv_(tensor);
+                    tensor.erfinv_();
                     tensor.mul_(std * Math.Sqrt(2));
                     tensor.add_(mean);
                     return tensor.clamp_(a, b);
