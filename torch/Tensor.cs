@@ -36,8 +36,8 @@ public partial class Tensor : IDisposable
     public void Dispose()
     {
         Scope?.Remove(this);
+        // The SafeHandle's own finalizer frees tensors that are never disposed.
         _handle.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>Moves this tensor to the enclosing dispose scope (or out of all scopes when there is none).</summary>

@@ -4,6 +4,8 @@ namespace AnomalyBench.Torch;
 public class TorchException : Exception
 {
     public TorchException(string message) : base(message) { }
+
+    public TorchException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>libtorch could not allocate memory (host or device). Lower the batch size or image size, or free tensors.</summary>
