@@ -1,0 +1,30 @@
+using System.CommandLine;
+using AnomalyBench.Harness.Commands;
+
+namespace AnomalyBench.Harness;
+
+/// <summary>The command line: one subcommand per file in Commands/.</summary>
+public static class Cli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("AnomalyBench: faithful anomaly-detection methods, exact metrics, honest tables.")
+        {
+            RunCommand.Create(),
+            InfoCommand.Create(),
+        };
+        return root;
+    }
+
+    public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        if (args.Length == 1 && IsExperimentFile(args[0])) args = ["run", args[0]];
+        var config = new InvocationConfiguration();
+        if (output is not null) config.Output = output;
+        if (error is not null) config.Error = error;
+        return Build().Parse(args).Invoke(config);
+    }
+
+    private static bool IsExperimentFile(string arg) =>
+        arg.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || arg.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+}

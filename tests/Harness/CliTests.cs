@@ -1,0 +1,41 @@
+using AnomalyBench.Harness;
+using NUnit.Framework;
+
+namespace AnomalyBench.Tests.Harness;
+
+public class CliTests
+{
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = Cli.Invoke(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void AnUnknownSubcommandFailsAndListsTheValidOnes()
+    {
+        var (code, output, error) = Run("bogus");
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error, Does.Contain("bogus"));
+        Assert.That(output, Does.Contain("run").And.Contain("info"));
+    }
+
+    [Test]
+    public void AYamlFileAloneMeansRun()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.yaml");
+        var (code, _, error) = Run(missing);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("experiment file not found").And.Contain(missing));
+    }
+
+    [Test]
+    public void InfoReportsTheEngine()
+    {
+        var (code, output, _) = Run("info");
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("libtorch").And.Contain("intra-op threads").And.Contain("BLAS"));
+    }
+}
