@@ -12,6 +12,8 @@ public static class Cli
         {
             RunCommand.Create(),
             InfoCommand.Create(),
+            DatasetsCommand.Create(),
+            PrepareCommand.Create(),
         };
         return root;
     }
