@@ -95,7 +95,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         // epoch's order; the snapshot keeps the queue in step while workers fill the cache.
         var queued = used.Select(i => _cache?[i] is null).ToArray();
         var missing = used.Where((_, k) => queued[k]).ToArray();
-        using var queue = new PrefetchQueue(Load, missing, Options.WorkerCount, Options.PrefetchBatches * Options.BatchSize, ownsResults: _cache is null);
+        using var queue = new PrefetchQueue(Load, missing, Options.WorkerCount, Options.PrefetchBatches * Options.BatchSize, ownsResults: _cache is null, Options.WorkerThreads);
         for (var start = 0; start < used.Length; start += Options.BatchSize)
         {
             var end = Math.Min(start + Options.BatchSize, used.Length);

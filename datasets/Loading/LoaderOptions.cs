@@ -10,6 +10,7 @@ namespace AnomalyBench.Datasets;
 /// <param name="Workers">Threads that decode ahead of the consumer; 0 decodes on the consumer's thread. Default: the machine's cores, at most 8.</param>
 /// <param name="PrefetchBatches">How many batches the workers may decode ahead (the bound of the queue).</param>
 /// <param name="Cache">Keeps every decoded, resized sample in memory (uint8) so later epochs skip decoding.</param>
+/// <param name="WorkerThreads">Intra-op threads of each worker: 1 (PyTorch's DataLoader workers run with one), or 0 for the process-wide count.</param>
 public sealed record LoaderOptions(
     int BatchSize = 8,
     bool Shuffle = false,
@@ -17,8 +18,14 @@ public sealed record LoaderOptions(
     bool DropLast = false,
     int? Workers = null,
     int PrefetchBatches = 2,
-    bool Cache = false)
+    bool Cache = false,
+    int WorkerThreads = 1)
 {
+    public LoaderOptions()
+        : this(8)
+    {
+    }
+
     public int WorkerCount => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     public LoaderOptions Validate()
@@ -26,6 +33,7 @@ public sealed record LoaderOptions(
         if (BatchSize < 1) throw new ArgumentException($"batch_size must be at least 1, got {BatchSize}");
         if (Workers is < 0) throw new ArgumentException($"workers must be 0 or more, got {Workers}");
         if (PrefetchBatches < 1) throw new ArgumentException($"prefetch_batches must be at least 1, got {PrefetchBatches}");
+        if (WorkerThreads < 0) throw new ArgumentException($"worker_threads must be 0 (the process-wide count) or more, got {WorkerThreads}");
         return this;
     }
 }

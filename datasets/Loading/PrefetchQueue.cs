@@ -9,7 +9,7 @@ namespace AnomalyBench.Datasets;
 /// <c>window</c> pending slots; each slot goes into a bounded channel that the workers
 /// drain, so decoding never runs further ahead than the window (memory stays bounded).
 /// libtorch ops are thread-safe; tensors made on a worker thread belong to no dispose scope.
-/// Each worker runs its ops with one intra-op thread.
+/// Each worker runs its ops with its own intra-op thread count (1 by default).
 /// </summary>
 internal sealed class PrefetchQueue : IDisposable
 {
@@ -27,6 +27,7 @@ internal sealed class PrefetchQueue : IDisposable
     private readonly Channel<Slot>? _work;
     private readonly Thread[] _workers;
     private readonly CancellationTokenSource _stop = new();
+    private readonly int _workerThreads;
     private int _next;
     private bool _disposed;
 
@@ -35,9 +36,11 @@ internal sealed class PrefetchQueue : IDisposable
     /// <param name="workers">Worker threads; 0 loads on the consumer's thread inside <see cref="Take"/>.</param>
     /// <param name="window">At most this many samples decoded or being decoded ahead of the consumer.</param>
     /// <param name="ownsResults">Whether samples decoded but never taken are disposed with the queue (false when a cache holds them).</param>
-    public PrefetchQueue(Func<int, PreparedSample> load, IReadOnlyList<int> order, int workers, int window, bool ownsResults)
+    /// <param name="workerThreads">Intra-op threads of each worker (0: the process-wide count).</param>
+    public PrefetchQueue(Func<int, PreparedSample> load, IReadOnlyList<int> order, int workers, int window, bool ownsResults, int workerThreads = 1)
     {
         _load = load;
+        _workerThreads = workerThreads;
         _order = order;
         _ownsResults = ownsResults;
         _workers = new Thread[workers];
@@ -76,9 +79,9 @@ internal sealed class PrefetchQueue : IDisposable
 
     private void Work()
     {
-        // One intra-op thread per worker (as PyTorch's DataLoader workers): the workers already run
-        // in parallel, and an OpenMP team per worker on the same cores slows them all down.
-        torch.set_num_threads_for_current_thread(1);
+        // By default one intra-op thread per worker (as PyTorch's DataLoader workers): the workers
+        // already run in parallel, and an OpenMP team per worker on the same cores oversubscribes them.
+        if (_workerThreads > 0) torch.set_num_threads_for_current_thread(_workerThreads);
         var reader = _work!.Reader;
         try
         {

@@ -52,12 +52,14 @@ public sealed class MVTecLayoutReader : DatasetReader
         if (RootIsCategory) return [Path.GetFileName(Root.TrimEnd(Path.DirectorySeparatorChar))];
 
         var found = new List<string>();
+        var rootIsCategory = Directory.Exists(Path.Combine(Root, "train"));
         foreach (var folder in ImageFiles.Folders(Root))
         {
             var name = Path.GetFileName(folder);
             if (!Directory.Exists(Path.Combine(folder, "train")) && !Directory.Exists(Path.Combine(folder, "test")))
             {
-                issues.Add(LayoutIssue.Warning(folder, "ignored: not a category (no train/ or test/ folder inside)"));
+                // A category's own train/, test/, ground_truth/ given as the root: the error below says so once.
+                if (!rootIsCategory) issues.Add(LayoutIssue.Warning(folder, "ignored: not a category (no train/ or test/ folder inside)"));
                 continue;
             }
             if (_knownCategories is not null && !_knownCategories.Contains(name))
@@ -66,7 +68,7 @@ public sealed class MVTecLayoutReader : DatasetReader
         }
         if (found.Count == 0)
         {
-            var hint = Directory.Exists(Path.Combine(Root, "train"))
+            var hint = rootIsCategory
                 ? $"; this folder itself looks like one category: give its parent folder as the root (or use kind 'folder')"
                 : _knownCategories is null ? "" : $" (categories: {string.Join(", ", _knownCategories)})";
             issues.Add(LayoutIssue.Error(Root, $"no category folders; expected <category>/train/good, <category>/test/ and <category>/ground_truth/ under this folder{hint}"));
