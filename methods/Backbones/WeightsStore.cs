@@ -155,7 +155,7 @@ public sealed partial class WeightsStore
         var info = BackboneCatalog.Get(name);
         var path = Find(name);
         if (path is null)
-            return new WeightsStatus(name, WeightsState.Missing, null, $"get {info.TorchvisionUrl} (or {info.TimmUrl})");
+            return new WeightsStatus(name, WeightsState.Missing, null, $"get {info.TorchvisionUrl} (or the model.safetensors of {info.TimmUrl} into {name}/)");
         try
         {
             var sha = Sha256(path);
