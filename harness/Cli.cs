@@ -12,6 +12,7 @@ public static class Cli
         {
             RunCommand.Create(),
             InfoCommand.Create(),
+            WeightsCommand.Create(),
         };
         return root;
     }
