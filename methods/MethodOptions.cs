@@ -14,6 +14,13 @@ public abstract record MethodOptions
 
     /// <summary>Images per batch for feature extraction and prediction (and training, for trained methods).</summary>
     public int BatchSize { get; init; } = 8;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field (snake_case) when a value cannot work.</summary>
+    public virtual void Validate()
+    {
+        Preprocessing.Validate();
+        if (BatchSize < 1) throw new ArgumentException($"batch_size must be at least 1, got {BatchSize}");
+    }
 }
 
 /// <summary>Which of a method's settings an experiment starts from.</summary>

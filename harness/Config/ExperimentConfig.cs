@@ -1,4 +1,45 @@
+using AnomalyBench.Datasets;
+using AnomalyBench.Methods;
+
 namespace AnomalyBench.Harness.Config;
+
+/// <summary>
+/// An experiment file, resolved: every field checked, every method's hyper-parameters bound
+/// onto its record (profile defaults, then the file's fields).
+/// </summary>
+public sealed record ExperimentConfig
+{
+    /// <summary>Names the results folder: <c>&lt;output&gt;/&lt;experiment&gt;/...</c>.</summary>
+    public string Experiment { get; init; } = "experiment";
+
+    /// <summary>The results root, relative to the experiment file's folder unless absolute.</summary>
+    public string Output { get; init; } = "results";
+
+    /// <summary>cpu, cuda, cuda:N or auto (cuda when available).</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Intra-op threads (default: the machine's cores).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>One run per seed; the sweep's seeds win over a paper's fixed seed.</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [0];
+
+    public Setting Setting { get; init; } = Setting.PerCategory;
+
+    /// <summary>The weights store's folder (default: ANOMALYBENCH_WEIGHTS or ~/.cache/anomalybench/weights).</summary>
+    public string? WeightsFolder { get; init; }
+
+    public EvaluationConfig Evaluation { get; init; } = new();
+
+    public IReadOnlyList<DatasetConfig> Datasets { get; init; } = [];
+
+    /// <summary>Bound from the file's <c>methods:</c> list by <see cref="ConfigLoader"/>.</summary>
+    public IReadOnlyList<MethodEntry> Methods { get; init; } = [];
+}
+
+/// <summary>One entry of <c>methods:</c>: a registered method with its resolved hyper-parameters.</summary>
+/// <param name="Name">The name in result paths and tables: the entry's <c>name</c>, or the key.</param>
+public sealed record MethodEntry(string Name, string Key, Profile Profile, MethodOptions Options);
 
 /// <summary>One training regime of the sweep (ARCHITECTURE.md, "setting").</summary>
 public enum Setting
@@ -47,9 +88,18 @@ public sealed record DatasetConfig
 
     public int? Crop { get; init; }
 
-    public string? ResizeMode { get; init; }
+    public ResizeMode? ResizeMode { get; init; }
 
-    public string? Normalization { get; init; }
+    public Normalization? Normalization { get; init; }
 
     public string DisplayName => Name ?? Kind;
+
+    /// <summary>A method's pre-processing with this data set's overrides applied.</summary>
+    public Preprocessing Apply(Preprocessing method) => method with
+    {
+        ImageSize = ImageSize ?? method.ImageSize,
+        Crop = Crop ?? method.Crop,
+        ResizeMode = ResizeMode ?? method.ResizeMode,
+        Normalization = Normalization ?? method.Normalization,
+    };
 }

@@ -93,14 +93,14 @@ public sealed class YamlBinder(string file)
             if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
                 || (type == typeof(int) && n is < int.MinValue or > int.MaxValue))
                 throw Error(node, $"{what} must be a whole number, not '{v}'");
-            return type == typeof(int) ? (int)n : n;
+            return type == typeof(int) ? (object)(int)n : n;
         }
         if (type == typeof(double) || type == typeof(float))
         {
             var v = Scalar(node, what);
             if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
                 throw Error(node, $"{what} must be a number, not '{v}'");
-            return type == typeof(float) ? (float)d : d;
+            return type == typeof(float) ? (object)(float)d : d;
         }
         if (type.IsEnum)
         {
