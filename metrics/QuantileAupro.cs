@@ -9,9 +9,11 @@ namespace AnomalyBench.Metrics;
 /// exact value (about 2e-4 at K = 1000), unlike thresholds spaced linearly in score.
 ///
 /// Nothing is sorted: the K order statistics are found by radix selection on the score keys
-/// (12 + 10 + 10 bits, one histogram pass each over the normal pixels), then one pass counts
-/// each region pixel into the threshold interval it falls in. Memory is O(K · 1024) besides
-/// the inputs, so this mode suits sets too large to order in memory.
+/// (16 + 8 + 8 bits, one histogram pass each over the normal pixels), then one pass counts
+/// each region pixel into the threshold interval it falls in. Memory is O(65536 + K · 256)
+/// besides the inputs, so this mode suits sets too large to order in memory.
+/// Heavy ties among normal scores bias it low (1 − (pos + 1)/n then overstates the FPR), as
+/// they bias the reference.
 /// </summary>
 public static class QuantileAupro
 {
@@ -37,8 +39,8 @@ public static class QuantileAupro
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism };
 
         // Level 1 of the selection also counts the normal pixels.
-        var level1 = SumHistograms(parts, 1 << 12, options, (part, h) =>
-            ForNormalKeys(set, bounds[part], bounds[part + 1], key => h[key >> 20]++));
+        var level1 = SumHistograms(parts, 1 << 16, options, (part, h) =>
+            ForNormalKeys(set, bounds[part], bounds[part + 1], new Level1(h)));
         long normal = 0;
         foreach (var c in level1) normal += c;
 
@@ -145,51 +147,58 @@ public static class QuantileAupro
     }
 
     /// <summary>
-    /// The keys at the given ranks (0-based, ascending) of the normal-pixel keys, by three
-    /// histogram levels: 12 high bits, then 10, then 10, each level histogramming only the
-    /// prefixes that hold a wanted rank.
+    /// The keys at the given ranks (0-based, ascending) of the normal-pixel keys, by radix
+    /// selection in three histogram passes: the 16 high key bits (the level-1 histogram, which
+    /// also gave the normal-pixel count), then 8 bits, then the last 8, each later level
+    /// histogramming only the prefixes that hold a wanted rank. Counters stay small enough
+    /// (256 per wanted prefix) to live in cache, which is what makes a pass cost about as much
+    /// as reading the inputs.
     /// </summary>
     private static uint[] Select(PixelSet set, int[] bounds, ParallelOptions options, long[] level1, long[] ranks)
     {
         var parts = bounds.Length - 1;
         var k = ranks.Length;
+        var cumulative = new long[level1.Length + 1];
+        for (var b = 0; b < level1.Length; b++) cumulative[b + 1] = cumulative[b] + level1[b];
+
         var digit1 = new int[k];
         var rank1 = new long[k];
-        for (var j = 0; j < k; j++) (digit1[j], rank1[j]) = Find(level1, 0, level1.Length, ranks[j]);
-
-        // Level 2: one 1024-bin histogram per distinct level-1 digit.
-        var slot1 = Slots(digit1, 1 << 12, out var slots1);
-        var level2 = SumHistograms(parts, slots1 * 1024, options, (part, h) =>
-            ForNormalKeys(set, bounds[part], bounds[part + 1], key =>
+        for (var j = 0; j < k; j++)
+        {
+            // The bin b with cumulative[b] <= rank < cumulative[b + 1].
+            int lo = 0, hi = level1.Length - 1;
+            while (lo < hi)
             {
-                var s = slot1[key >> 20];
-                if (s >= 0) h[s * 1024 + (int)((key >> 10) & 1023)]++;
-            }));
-        var digit2 = new int[k];
+                var mid = (lo + hi + 1) >>> 1;
+                if (cumulative[mid] <= ranks[j]) lo = mid;
+                else hi = mid - 1;
+            }
+            digit1[j] = lo;
+            rank1[j] = ranks[j] - cumulative[lo];
+        }
+
+        // Level 2: 256 counters per distinct level-1 digit.
+        var slot1 = Slots(digit1, level1.Length, out var slots1);
+        var level2 = SumHistograms(parts, slots1 << 8, options, (part, h) =>
+            ForNormalKeys(set, bounds[part], bounds[part + 1], new Level2(slot1, h)));
+        var prefix2 = new int[k];
         var rank2 = new long[k];
         for (var j = 0; j < k; j++)
         {
             var s = slot1[digit1[j]];
-            (digit2[j], rank2[j]) = Find(level2, s * 1024, 1024, rank1[j]);
+            (var digit2, rank2[j]) = Find(level2, s << 8, 256, rank1[j]);
+            prefix2[j] = (s << 8) | digit2;
         }
 
-        // Level 3: one 1024-bin histogram per distinct (level-1, level-2) prefix.
-        var prefix2 = new int[k];
-        for (var j = 0; j < k; j++) prefix2[j] = slot1[digit1[j]] * 1024 + digit2[j];
-        var slot2 = Slots(prefix2, slots1 * 1024, out var slots2);
-        var level3 = SumHistograms(parts, slots2 * 1024, options, (part, h) =>
-            ForNormalKeys(set, bounds[part], bounds[part + 1], key =>
-            {
-                var s1 = slot1[key >> 20];
-                if (s1 < 0) return;
-                var s2 = slot2[s1 * 1024 + (int)((key >> 10) & 1023)];
-                if (s2 >= 0) h[s2 * 1024 + (int)(key & 1023)]++;
-            }));
+        // Level 3: 256 counters per distinct (level-1, level-2) prefix.
+        var slot2 = Slots(prefix2, slots1 << 8, out var slots2);
+        var level3 = SumHistograms(parts, slots2 << 8, options, (part, h) =>
+            ForNormalKeys(set, bounds[part], bounds[part + 1], new Level3(slot1, slot2, h)));
         var keys = new uint[k];
         for (var j = 0; j < k; j++)
         {
-            var (digit3, _) = Find(level3, slot2[prefix2[j]] * 1024, 1024, rank2[j]);
-            keys[j] = ((uint)digit1[j] << 20) | ((uint)digit2[j] << 10) | (uint)digit3;
+            var (digit3, _) = Find(level3, slot2[prefix2[j]] << 8, 256, rank2[j]);
+            keys[j] = ((uint)digit1[j] << 16) | ((uint)(prefix2[j] & 255) << 8) | (uint)digit3;
         }
         return keys;
     }
@@ -217,12 +226,13 @@ public static class QuantileAupro
         return table;
     }
 
-    private static long[] SumHistograms(int parts, int bins, ParallelOptions options, Action<int, long[]> fill)
+    // Per-worker counters are ints (a worker sees at most 2^30 pixels), the sums longs.
+    private static long[] SumHistograms(int parts, int bins, ParallelOptions options, Action<int, int[]> fill)
     {
-        var partial = new long[parts][];
+        var partial = new int[parts][];
         Parallel.For(0, parts, options, part =>
         {
-            var h = new long[bins];
+            var h = new int[bins];
             fill(part, h);
             partial[part] = h;
         });
@@ -232,7 +242,8 @@ public static class QuantileAupro
         return sum;
     }
 
-    private static void ForNormalKeys(PixelSet set, int from, int to, Action<uint> visit)
+    // The histogram passes visit every normal pixel: struct visitors keep the per-pixel call inlined.
+    private static void ForNormalKeys<TVisitor>(PixelSet set, int from, int to, TVisitor visitor) where TVisitor : struct, IKeyVisitor
     {
         for (var i = from; i < to; i++)
         {
@@ -240,7 +251,37 @@ public static class QuantileAupro
             var map = image.Map.Span;
             var mask = image.Mask.Span;
             for (var p = 0; p < map.Length; p++)
-                if (mask[p] == 0) visit(ScoreKey.FromScore(map[p]));
+                if (mask[p] == 0) visitor.Visit(ScoreKey.FromScore(map[p]));
+        }
+    }
+
+    private interface IKeyVisitor
+    {
+        void Visit(uint key);
+    }
+
+    private readonly struct Level1(int[] h) : IKeyVisitor
+    {
+        public void Visit(uint key) => h[key >> 16]++;
+    }
+
+    private readonly struct Level2(int[] slot1, int[] h) : IKeyVisitor
+    {
+        public void Visit(uint key)
+        {
+            var s = slot1[key >> 16];
+            if (s >= 0) h[(s << 8) | (int)((key >> 8) & 255)]++;
+        }
+    }
+
+    private readonly struct Level3(int[] slot1, int[] slot2, int[] h) : IKeyVisitor
+    {
+        public void Visit(uint key)
+        {
+            var s1 = slot1[key >> 16];
+            if (s1 < 0) return;
+            var s2 = slot2[(s1 << 8) | (int)((key >> 8) & 255)];
+            if (s2 >= 0) h[(s2 << 8) | (int)(key & 255)]++;
         }
     }
 }

@@ -82,8 +82,8 @@ internal static class SortedPixelWalk
         var buffer = GC.AllocateUninitializedArray<ulong>((int)chunks.Max(c => c.Entries));
 
         var partRegions = new long[parts];
-        var parts2 = new PartScatter[parts];
-        for (var p = 0; p < parts; p++) parts2[p] = new PartScatter();
+        var scatters = new PartScatter[parts];
+        for (var p = 0; p < parts; p++) scatters[p] = new PartScatter();
         CurveTotals totals = default;
         var state = default(CurveState);
         var accumulators = new List<CurveAccumulator>();
@@ -98,7 +98,7 @@ internal static class SortedPixelWalk
             for (var b = lo; b < hi; b++) bucketStart[b - lo + 1] = bucketStart[b - lo] + bucketTotal[b];
             for (var p = 0; p < parts; p++)
             {
-                var offsets = parts2[p].Offsets;
+                var offsets = scatters[p].Offsets;
                 for (var b = lo; b < hi; b++)
                 {
                     long o = bucketStart[b - lo];
@@ -107,11 +107,11 @@ internal static class SortedPixelWalk
                 }
             }
 
-            // Pass 2: scatter; region labelling on the first chunk counts the regions.
+            // Pass 2: scatter (labelling each defective image's regions); the first chunk counts them.
             var countRegions = c == 0;
             Parallel.For(0, parts, options, part =>
             {
-                var scatter = parts2[part];
+                var scatter = scatters[part];
                 scatter.ResetBucketSums(lo, hi);
                 long regions = 0;
                 for (var i = bounds[part]; i < bounds[part + 1]; i++)
@@ -127,8 +127,8 @@ internal static class SortedPixelWalk
             for (var p = 0; p < parts; p++)
                 for (var b = lo; b < hi; b++)
                 {
-                    bucketPositives[b - lo] += parts2[p].Positives[b];
-                    bucketWeight[b - lo] += parts2[p].Weights[b];
+                    bucketPositives[b - lo] += scatters[p].Positives[b];
+                    bucketWeight[b - lo] += scatters[p].Weights[b];
                 }
 
             // Walk the chunk top-down in ranges of about equal entries, one accumulator each.

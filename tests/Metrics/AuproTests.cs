@@ -26,8 +26,9 @@ public class AuproTests
     [Test]
     public void RampWithDefectColumnThreeGivesOneSixth()
     {
-        // Each row raises FPR by 6/2400 while the PRO rises by 1/400 in one step: the exact
-        // curve is a staircase under PRO = FPR/2... integrated to 1/3 → 1/6 up to discretisation.
+        // Walking down the scores, each row adds 6 of the 2400 normal pixels (FPR + 1/400) and
+        // 1 of the 400 region pixels (PRO + 1/400): the curve is a fine staircase along
+        // PRO = FPR, whose area up to 1/3 is (1/3)²/2; divided by 1/3 that is 1/6.
         var value = Aupro(Ramp(3), 1.0 / 3);
         Assert.That(value, Is.EqualTo(1.0 / 6).Within(1e-5));
         Assert.That(value, Is.EqualTo(0.16666563).Within(1e-8));
