@@ -1,11 +1,5 @@
 namespace AnomalyBench.Metrics;
 
-/// <summary>Counts over a whole set: negatives (normal), positives (anomalous), ground-truth regions.</summary>
-internal readonly record struct CurveTotals(long Negatives, long Positives, long Regions);
-
-/// <summary>Cumulative counts above a threshold: false positives, true positives, summed region weights.</summary>
-internal readonly record struct CurveState(long FalsePositives, long TruePositives, double ProWeight);
-
 /// <summary>
 /// Walks the tie groups of a scored set in descending score order and accumulates every
 /// threshold metric on the way, as scikit-learn's <c>_binary_clf_curve</c> does: each
@@ -172,14 +166,3 @@ internal sealed class CurveAccumulator
             withPro ? new Curve("false positive rate", "per-region overlap", pro, downsampled) : null);
     }
 }
-
-/// <summary>All metrics of one walk over a scored set.</summary>
-internal sealed record CurveSummary(
-    MetricValue Auroc,
-    MetricValue AveragePrecision,
-    MetricValue Aupr,
-    F1MaxResult F1Max,
-    MetricValue[] Aupro,
-    Curve Roc,
-    Curve PrecisionRecall,
-    Curve? Pro);
