@@ -13,6 +13,7 @@ public static class Cli
             RunCommand.Create(),
             InfoCommand.Create(),
             WeightsCommand.Create(),
+            EvaluateCommand.Create(),
         };
         return root;
     }
