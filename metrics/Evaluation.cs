@@ -12,15 +12,31 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(input);
         options ??= new PixelMetricsOptions();
         input.CheckLengths();
-        Validation.RequireBinary(input.Labels, "labels");
-        if (input.Scores is { } given) Validation.RequireNoNaN(given, "scores");
 
         var set = PixelSet.FromContiguous(input.Maps, input.Masks, input.Count, input.Height, input.Width);
+        return Evaluate(set, input.Labels, input.Scores, options);
+    }
+
+    /// <summary>
+    /// The same for images of different sizes (evaluation at each image's original resolution):
+    /// <paramref name="labels"/> [N] of 0/1, <paramref name="scores"/> [N] or null for the max of each map.
+    /// </summary>
+    public static EvaluationResult Evaluate(PixelSet set, byte[] labels, float[]? scores, PixelMetricsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(labels);
+        options ??= new PixelMetricsOptions();
+        if (labels.Length != set.Images.Count)
+            throw new ArgumentException($"labels has {labels.Length} values but there are {set.Images.Count} images", nameof(labels));
+        if (scores is not null && scores.Length != set.Images.Count)
+            throw new ArgumentException($"scores has {scores.Length} values but there are {set.Images.Count} images", nameof(scores));
+        Validation.RequireBinary(labels, "labels");
+        if (scores is not null) Validation.RequireNoNaN(scores, "scores");
         set.Validate(options.MaxDegreeOfParallelism);
 
-        var scores = input.Scores ?? MaxOfEachMap(set);
+        var given = scores;
+        scores ??= MaxOfEachMap(set);
         var warnings = new List<string>();
-        var labels = input.Labels;
         for (var i = 0; i < set.Images.Count; i++)
         {
             var hasDefect = set.Images[i].Mask.Span.IndexOfAnyExcept((byte)0) >= 0;
@@ -30,7 +46,7 @@ public static class Evaluation
 
         var image = ImageMetrics.Compute(scores, labels);
         var pixel = PixelMetrics.Compute(set, options);
-        return new EvaluationResult(image, pixel, input.Scores is null, warnings);
+        return new EvaluationResult(image, pixel, given is null, warnings);
     }
 
     /// <summary>The image score of the MVTec AD protocol: the max of each map (-∞ for an empty map).</summary>
