@@ -18,6 +18,8 @@ public static class Cli
             WeightsCommand.Create(),
             EvaluateCommand.Create(),
             MethodsCommand.Create(registry),
+            DatasetsCommand.Create(),
+            PrepareCommand.Create(),
         };
         return root;
     }
