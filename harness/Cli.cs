@@ -13,7 +13,7 @@ public static class Cli
     {
         var root = new RootCommand("AnomalyBench: faithful anomaly-detection methods, exact metrics, honest tables.")
         {
-            RunCommand.Create(),
+            RunCommand.Create(registry),
             InfoCommand.Create(),
             WeightsCommand.Create(),
             EvaluateCommand.Create(),

@@ -43,16 +43,21 @@ internal static class EvaluateCommand
     internal static EvaluationInput Read(string path)
     {
         using var state = Safetensors.Load(path);
-        var maps = Get(state, path, "maps", ScalarType.Float32, "F32 [N,H,W]");
-        var masks = Get(state, path, "masks", ScalarType.Byte, "U8 [N,H,W] of 0/1");
-        var labels = Get(state, path, "labels", ScalarType.Byte, "U8 [N] of 0/1");
-        var scores = state.ContainsKey("scores") ? Get(state, path, "scores", ScalarType.Float32, "F32 [N]") : null;
+        if (!state.TryGetValue("maps", out var maps))
+            throw new InvalidDataException($"no tensor 'maps' (F32 [N,H,W]); the file has: {string.Join(", ", state.Keys)}");
+        // Runs store maps as float16 (half the disk); every map is evaluated as float32.
+        if (maps.dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
+            throw new InvalidDataException($"tensor 'maps' is {maps.dtype}, expected F32 (or F16) [N,H,W]");
+        using var maps32 = maps.to(ScalarType.Float32);
+        var masks = Get(state, "masks", ScalarType.Byte, "U8 [N,H,W] of 0/1");
+        var labels = Get(state, "labels", ScalarType.Byte, "U8 [N] of 0/1");
+        var scores = state.ContainsKey("scores") ? Get(state, "scores", ScalarType.Float32, "F32 [N]") : null;
         return EvaluationInput.FromShapes(
-            maps.data<float>(), maps.shape, masks.data<byte>(), masks.shape, labels.data<byte>(), labels.shape,
+            maps32.data<float>(), maps32.shape, masks.data<byte>(), masks.shape, labels.data<byte>(), labels.shape,
             scores?.data<float>(), scores?.shape);
     }
 
-    private static Tensor Get(StateDict state, string path, string name, ScalarType type, string expected)
+    private static Tensor Get(StateDict state, string name, ScalarType type, string expected)
     {
         if (!state.TryGetValue(name, out var t))
             throw new InvalidDataException($"no tensor '{name}' ({expected}); the file has: {string.Join(", ", state.Keys)}");
