@@ -14,6 +14,7 @@ public static class Cli
         var root = new RootCommand("AnomalyBench: faithful anomaly-detection methods, exact metrics, honest tables.")
         {
             RunCommand.Create(registry),
+            ValidateCommand.Create(registry),
             InfoCommand.Create(),
             WeightsCommand.Create(),
             EvaluateCommand.Create(),

@@ -115,6 +115,17 @@ public class SweepRunnerTests
     }
 
     [Test]
+    public void ValidateShowsThePlanWithoutRunning()
+    {
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        var output = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["validate", path], FakeMethod.Registry, output, new StringWriter());
+        Assert.That(code, Is.Zero, output.ToString());
+        Assert.That(output.ToString(), Does.Contain("2 job(s), 2 run(s)").And.Contain("synthetic/tile/fake/seed0"));
+        Assert.That(Directory.Exists(Path.Combine(_dir, "results")), Is.False, "nothing ran");
+    }
+
+    [Test]
     public void ThePlannerListsRunsForBothSettings()
     {
         var dataset = new DatasetConfig { Kind = "mvtec", Categories = ["a", "b"] };
