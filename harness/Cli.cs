@@ -13,6 +13,8 @@ public static class Cli
             RunCommand.Create(),
             InfoCommand.Create(),
             WeightsCommand.Create(),
+            DatasetsCommand.Create(),
+            PrepareCommand.Create(),
         };
         return root;
     }

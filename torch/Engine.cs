@@ -19,6 +19,7 @@ internal static class Engine
     private static int s_threads;
     private static int s_threadsVersion;
     [ThreadStatic] private static int t_threadsVersion;
+    [ThreadStatic] private static int t_ownThreads;
 
     /// <summary>The environment variable that overrides the default thread count (the machine's cores).</summary>
     public const string ThreadsVariable = "ANOMALYBENCH_THREADS";
@@ -67,6 +68,22 @@ internal static class Engine
     {
         NativeMethods.Check(NativeMethods.abt_set_num_threads(s_threads), "set_num_threads");
         t_threadsVersion = s_threadsVersion;
+        if (t_ownThreads > 0)
+            NativeMethods.Check(NativeMethods.abt_set_thread_num_threads(t_ownThreads), "set_num_threads for this thread");
+    }
+
+    /// <summary>
+    /// Gives the calling OS thread its own intra-op count (0: follow the process-wide one again).
+    /// Data-loader workers run with 1, as PyTorch's DataLoader workers do: several workers each
+    /// forking an OpenMP team on the same cores slow every one of them down.
+    /// </summary>
+    public static void SetThreadsForCurrentThread(int n)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "the thread count must be at least 1 (0 to follow the process-wide count)");
+        EnsureInitialized();
+        t_ownThreads = n;
+        if (n == 0) ApplyThreads();
+        else NativeMethods.Check(NativeMethods.abt_set_thread_num_threads(n), "set_num_threads for this thread");
     }
 
     /// <summary>The shared object that provides sgemm_ (the BLAS libtorch calls), resolved through symlinks.</summary>

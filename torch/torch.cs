@@ -30,6 +30,13 @@ public static partial class torch
 
     public static void set_num_threads(int n) => Engine.SetThreads(n);
 
+    /// <summary>
+    /// The intra-op thread count of the calling OS thread only (0: follow <see cref="set_num_threads"/> again);
+    /// for worker threads such as the data loader's, which run with 1. Needs an OpenMP libtorch (Debian's and
+    /// pytorch.org's are); elsewhere it has no effect.
+    /// </summary>
+    public static void set_num_threads_for_current_thread(int n) => Engine.SetThreadsForCurrentThread(n);
+
     /// <summary>The shared library that provides BLAS to libtorch (OpenBLAS expected; the reference BLAS is ~30x slower).</summary>
     public static string blas_library => Engine.BlasLibrary();
 

@@ -39,7 +39,10 @@ public static partial class torchvision
             fixed (byte* p = data)
                 NativeMethods.Check(NativeMethods.abt_image_decode(p, data.Length, (int)mode, out handle), "decode_image");
             using var hwc = new Tensor(handle);
-            return hwc.permute(2, 0, 1).contiguous();
+            // Dispose the permuted view too: left to the finalizer it would keep the decoded
+            // pixels alive until a GC, and a data loader decodes thousands of images.
+            using var chw = hwc.permute(2, 0, 1);
+            return chw.contiguous();
         }
 
         /// <summary>Width, height and stored channel count of an image file, without decoding its pixels.</summary>

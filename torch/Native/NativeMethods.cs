@@ -35,6 +35,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int abt_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int abt_get_num_threads();
     [LibraryImport(Lib)] internal static partial int abt_set_num_threads(int n);
+    [LibraryImport(Lib)] internal static partial int abt_set_thread_num_threads(int n);
     [LibraryImport(Lib)] internal static partial int abt_blas_library(byte* buf, long cap);
     [LibraryImport(Lib)] internal static partial int abt_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int abt_cuda_device_count();

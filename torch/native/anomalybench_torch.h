@@ -92,6 +92,9 @@ ABT_API void abt_set_grad_enabled(int32_t enabled);  // thread-local, as in PyTo
 ABT_API int abt_manual_seed(uint64_t seed);
 ABT_API int32_t abt_get_num_threads(void);
 ABT_API int abt_set_num_threads(int32_t n);
+// The calling OS thread's own intra-op count (OpenMP builds; a no-op otherwise); the process-wide
+// count that at::set_num_threads keeps for threads not yet started is left unchanged.
+ABT_API int abt_set_thread_num_threads(int32_t n);
 ABT_API int abt_blas_library(char* buf, int64_t cap);  // the shared object that provides sgemm_
 ABT_API int32_t abt_cuda_is_available(void);
 ABT_API int32_t abt_cuda_device_count(void);

@@ -19,6 +19,10 @@
 
 #include "error.h"
 
+// OpenMP's per-thread setter, weak so that the shim also loads with a libtorch built without
+// OpenMP (then it is null and a thread's own count cannot be set).
+extern "C" void omp_set_num_threads(int) __attribute__((weak));
+
 namespace {
 
 std::atomic<int64_t> g_live{0};
@@ -309,6 +313,16 @@ int abt_set_num_threads(int32_t n) {
   ABT_TRY
   if (n < 1) throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(n));
   at::set_num_threads(n);
+  ABT_CATCH
+}
+
+int abt_set_thread_num_threads(int32_t n) {
+  ABT_TRY
+  if (n < 1) throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(n));
+  // at::get_num_threads runs libtorch's lazy per-thread initialisation first, so that it cannot
+  // later overwrite the count set here with the process-wide one.
+  at::get_num_threads();
+  if (omp_set_num_threads != nullptr) omp_set_num_threads(n);
   ABT_CATCH
 }
 

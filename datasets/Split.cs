@@ -1,0 +1,8 @@
+namespace AnomalyBench.Datasets;
+
+/// <summary>Which part of a category: the normal training images or the test images.</summary>
+public enum Split
+{
+    Train,
+    Test,
+}
