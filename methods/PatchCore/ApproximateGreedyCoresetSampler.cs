@@ -117,9 +117,12 @@ public sealed class ApproximateGreedyCoresetSampler
             using var step = torch.NewDisposeScope();
             var index = minDistances.argmax().view(1);
             selected.narrow(0, k, 1).copy_(index);
-            var point = features.index_select(0, index);
-            var distances = BatchwiseDistances(features, squaredNorms, point, squaredNorms.index_select(0, index));
-            minDistances.copy_(torch.minimum(minDistances, distances.view(-1)));
+            // The same ‖a‖² + ‖b‖² − 2a·b as below, with a matrix-vector product: a [N,d]×[d,1] matrix
+            // product is several times slower on the CPU for a single column.
+            var point = features.index_select(0, index).view(-1);
+            var squared = squaredNorms.add(features.matmul(point), alpha: -2).add_(squaredNorms.index_select(0, index));
+            var distances = squared.clamp_(0).sqrt();
+            minDistances.copy_(torch.minimum(minDistances, distances));
         }
         progress?.Invoke(count, count);
         return selected.MoveToOuterDisposeScope();

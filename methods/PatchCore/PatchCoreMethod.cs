@@ -74,11 +74,11 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         torch.manual_seed(context.Seed);
         _weights = context.Weights;
         var source = _options.UsesRandomWeights() ? WeightsSource.Random(context.Seed) : WeightsSource.Pretrained;
-        _extractor = CreateExtractor(context.Weights, source).to(context.Device);
-
         var batches = new List<Tensor>();
         try
         {
+            _extractor = CreateExtractor(context.Weights, source);
+            _extractor.to(context.Device);
             using (var loader = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize)))
             {
                 var done = 0;
@@ -168,9 +168,8 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         CheckOptions(path, state);
         if (!state.TryGetValue(BankKey, out var bank))
             throw new InvalidDataException($"{path}: a PatchCore checkpoint without '{BankKey}'; it is incomplete");
-        var expected = new[] { bank.size(0), (long)_options.TargetDimension };
-        if (bank.dim() != 2 || bank.size(1) != _options.TargetDimension)
-            throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", bank.shape)}], expected [M, {expected[1]}]");
+        if (bank.dim() != 2 || bank.size(0) == 0 || bank.size(1) != _options.TargetDimension)
+            throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", bank.shape)}], expected [M, {_options.TargetDimension}]");
         if (!state.Metadata.TryGetValue(WeightsMetadataKey, out var weightsJson)
             || JsonSerializer.Deserialize<WeightsProvenance>(weightsJson) is not { } provenance)
             throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights built its memory bank ({WeightsMetadataKey})");

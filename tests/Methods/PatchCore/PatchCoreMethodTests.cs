@@ -3,6 +3,7 @@ using AnomalyBench.Datasets;
 using AnomalyBench.Methods;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Methods.PatchCore;
+using AnomalyBench.Tests.Datasets;
 using AnomalyBench.Tests.Torch;
 using AnomalyBench.Torch;
 using NUnit.Framework;
@@ -61,7 +62,7 @@ public class PatchCoreMethodTests
             method.Fit(_data.Train, Context());
             var fit = watch.Elapsed;
             var (scores, labels, maps) = PredictAll(method, _data.Test, options.Preprocessing);
-            var auroc = Auroc(scores, labels);
+            var auroc = Auroc.Of(scores, labels);
             TestContext.Out.WriteLine($"synthetic {Category} (random weights, layers 1+2): I-AUROC {auroc:F3}, bank {method.MemoryBank!.size(0)} x {method.MemoryBank.size(1)}, " +
                                       $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({_data.Train.Count} train, {_data.Test.Count} test)");
             Assert.That(maps, Is.EqualTo(128 * 128), "maps at the input resolution");
@@ -108,15 +109,20 @@ public class PatchCoreMethodTests
     public void RunsEndToEndOnTheRealHazelnutPhotographs()
     {
         var data = MVTecLayoutReader.MVTecAd(Shared.Path("datasets", "hazelnut_toy")).Read("hazelnut");
+        var live = LiveTensors();
         var watch = Stopwatch.StartNew();
-        using var method = new PatchCoreMethod(Quick);
-        method.Fit(data.Train, Context());
-        var fit = watch.Elapsed;
-        var (scores, labels, _) = PredictAll(method, data.Test, Quick.Preprocessing);
-        TestContext.Out.WriteLine($"hazelnut_toy (random weights, quick profile): I-AUROC {Auroc(scores, labels):F3}, " +
-                                  $"fit {fit.TotalSeconds:F1} s ({data.Train.Count} images), predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({data.Test.Count} images)");
+        List<double> scores;
+        using (var method = new PatchCoreMethod(Quick))
+        {
+            method.Fit(data.Train, Context());
+            var fit = watch.Elapsed;
+            (scores, var labels, _) = PredictAll(method, data.Test, Quick.Preprocessing);
+            TestContext.Out.WriteLine($"hazelnut_toy (random weights, quick profile): I-AUROC {Auroc.Of(scores, labels):F3}, " +
+                                      $"fit {fit.TotalSeconds:F1} s ({data.Train.Count} images), predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({data.Test.Count} images)");
+        }
         Assert.That(scores, Has.Count.EqualTo(data.Test.Count));
         Assert.That(scores.All(double.IsFinite), Is.True, "finite scores");
+        Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
     }
 
     [Test]

@@ -5,8 +5,7 @@ namespace AnomalyBench.Tests.Methods.PatchCore;
 /// <summary>
 /// The official PatchCore steps written out as plain loops over double arrays, from the PyTorch
 /// definitions (not from the code under test): Unfold with zero padding, bilinear interpolation with
-/// align_corners=False, adaptive_avg_pool1d, squared L2 nearest neighbours, the greedy coreset, a
-/// rank-based AUROC.
+/// align_corners=False, adaptive_avg_pool1d, squared L2 distances.
 /// </summary>
 internal static class PatchCoreReference
 {
@@ -141,26 +140,6 @@ internal static class PatchCoreReference
         var flat = c.data<double>();
         var (n, m) = ((int)t.size(0), (int)t.size(1));
         return Enumerable.Range(0, n).Select(i => flat.AsSpan(i * m, m).ToArray()).ToArray();
-    }
-
-    /// <summary>AUROC as the Mann–Whitney statistic with average ranks for ties.</summary>
-    public static double Auroc(IReadOnlyList<double> scores, IReadOnlyList<bool> anomalous)
-    {
-        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
-        var ranks = new double[scores.Count];
-        for (var start = 0; start < order.Length;)
-        {
-            var end = start;
-            while (end + 1 < order.Length && scores[order[end + 1]] == scores[order[start]]) end++;
-            var rank = (start + end) / 2.0 + 1;
-            for (var k = start; k <= end; k++) ranks[order[k]] = rank;
-            start = end + 1;
-        }
-        var positives = anomalous.Count(a => a);
-        var negatives = anomalous.Count - positives;
-        if (positives == 0 || negatives == 0) throw new ArgumentException("AUROC needs normal and anomalous samples");
-        var rankSum = Enumerable.Range(0, scores.Count).Where(i => anomalous[i]).Sum(i => ranks[i]);
-        return (rankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
     }
 
     /// <summary>The native tensor count after collecting garbage, so that other tests' finalizers do not shift it.</summary>
