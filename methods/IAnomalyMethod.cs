@@ -26,4 +26,7 @@ public interface IAnomalyMethod : IDisposable
 
     /// <summary>Restores the state <see cref="Save"/> wrote (same key and hyper-parameters).</summary>
     void Load(string path);
+
+    /// <summary>Where the method's pretrained weights came from (file and SHA-256, or "random (seed N)"), recorded in every result.</summary>
+    string WeightsProvenance => "none (no pretrained weights)";
 }

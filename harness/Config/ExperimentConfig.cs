@@ -79,7 +79,11 @@ public sealed record DatasetConfig
     /// <summary>mvtec, visa, btad, aptos, oct2017, isic2018, retinal_oct, folder, synthetic.</summary>
     public string Kind { get; init; } = "";
 
+    /// <summary>The folder that holds the categories; for <c>synthetic</c>, the cache folder to generate into (default: the user's cache).</summary>
     public string? Root { get; init; }
+
+    /// <summary>For <c>synthetic</c>: the generator's seed, image size and counts.</summary>
+    public SyntheticOptions? Synthetic { get; init; }
 
     /// <summary>Category names, or <c>all</c>.</summary>
     public IReadOnlyList<string> Categories { get; init; } = ["all"];

@@ -32,5 +32,14 @@ public sealed record WeightsSource
         _ => throw new FormatException($"unknown weights '{text}': use pretrained (the weights store's file) or random (seeded initialisation)"),
     };
 
+    /// <summary>
+    /// Resolves an experiment's <c>weights:</c> value for <paramref name="backbone"/>: <c>auto</c> is the
+    /// store's file when it has one and a random initialisation from <paramref name="seed"/> otherwise.
+    /// </summary>
+    public static WeightsSource Resolve(string text, WeightsStore store, string backbone, ulong seed) =>
+        text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? store.Find(backbone) is null ? Random(seed) : Pretrained
+            : Parse(text, seed);
+
     public override string ToString() => IsRandom ? $"random (seed {Seed})" : "pretrained";
 }

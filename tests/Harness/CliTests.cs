@@ -39,3 +39,27 @@ public class CliTests
         Assert.That(output, Does.Contain("libtorch").And.Contain("intra-op threads").And.Contain("BLAS"));
     }
 }
+
+public class MethodsCommandTests
+{
+    [Test]
+    public void ListsEveryFieldWithBothProfilesDefaults()
+    {
+        var output = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["methods", "fake"], FakeMethod.Registry, output, new StringWriter());
+        Assert.That(code, Is.Zero);
+        var text = output.ToString();
+        Assert.That(text, Does.Contain("fake: Fake"));
+        Assert.That(text, Does.Match(@"gain\s+1\s+2"));
+        Assert.That(text, Does.Match(@"image_size\s+256\s+64"));
+    }
+
+    [Test]
+    public void AnUnknownMethodListsTheKnownOnes()
+    {
+        var error = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["methods", "nope"], FakeMethod.Registry, new StringWriter(), error);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.Contain("known methods: fake"));
+    }
+}
