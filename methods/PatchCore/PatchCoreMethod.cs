@@ -58,6 +58,9 @@ public sealed class PatchCoreMethod : IAnomalyMethod
     /// <summary>Where the backbone's weights came from (null before <see cref="Fit"/> or <see cref="Load"/>).</summary>
     public WeightsProvenance? Provenance => _extractor?.provenance;
 
+    /// <summary>The one-line form of <see cref="Provenance"/> that every result records.</summary>
+    public string WeightsProvenance => Provenance?.ToString() ?? "none (not fitted)";
+
     /// <summary>The coreset-reduced memory bank [M, TargetDimension] (owned by the method), or null before fitting.</summary>
     public Tensor? MemoryBank => _scorer?.MemoryBank;
 
@@ -73,7 +76,7 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         // Official bin/run_patchcore.py: fix_seeds(seed) before anything is built.
         torch.manual_seed(context.Seed);
         _weights = context.Weights;
-        var source = _options.UsesRandomWeights() ? WeightsSource.Random(context.Seed) : WeightsSource.Pretrained;
+        var source = WeightsSource.Resolve(_options.Weights, context.Weights, _options.Backbone, context.Seed);
         var batches = new List<Tensor>();
         try
         {

@@ -12,7 +12,7 @@ namespace AnomalyBench.Methods.PatchCore;
 /// or a small CPU setting (<see cref="Profile.Quick"/>); an experiment file overrides any field by its
 /// snake_case name (<c>coreset_ratio: 0.01</c>).
 /// </summary>
-public sealed record PatchCoreOptions : MethodOptions
+public sealed record PatchCoreOptions : MethodOptions, IBackboneOptions
 {
     /// <summary>The official pre-processing and batch size: Resize(256) → CenterCrop(224), ImageNet normalisation; batch 2.</summary>
     public PatchCoreOptions()
@@ -31,9 +31,9 @@ public sealed record PatchCoreOptions : MethodOptions
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
 
     /// <summary>
-    /// <c>auto</c>, <c>pretrained</c> or <c>random</c>. The runner turns <c>auto</c> into one of the others
-    /// (pretrained when the weights store has the file); the method treats <c>auto</c> as pretrained.
-    /// <c>random</c> is torchvision's initialisation seeded with the run's seed.
+    /// <c>auto</c> (the store's pretrained file when it has one, else random), <c>pretrained</c> (an error when
+    /// the file is missing) or <c>random</c> (torchvision's initialisation seeded with the run's seed); see
+    /// <see cref="Backbones.WeightsSource.Resolve"/>. Every result records which one ran.
     /// </summary>
     public string Weights { get; init; } = "auto";
 
@@ -91,9 +91,6 @@ public sealed record PatchCoreOptions : MethodOptions
         Profile.Quick => new PatchCoreOptions { Preprocessing = new Preprocessing(146, 128, ResizeMode.ShorterSide) },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
-
-    /// <summary>The weights mode a method instance uses: <c>auto</c> is pretrained (the runner resolves it before, when it can).</summary>
-    public bool UsesRandomWeights() => string.Equals(Weights.Trim(), "random", StringComparison.OrdinalIgnoreCase);
 
     public override void Validate()
     {

@@ -54,7 +54,8 @@ public class PatchCoreMethodTests
     public void SeparatesTheDefectsOfAGeneratedTextureWithRandomWeights()
     {
         // The images are 128 px already: no resize or crop, so that no defect near the border is cut away.
-        var options = Quick with { Preprocessing = new Preprocessing(128), Layers = ["layer1", "layer2"] };
+        // weights: auto with an empty store is the seeded random initialisation.
+        var options = Quick with { Weights = "auto", Preprocessing = new Preprocessing(128), Layers = ["layer1", "layer2"] };
         var live = LiveTensors();
         var watch = Stopwatch.StartNew();
         using (var method = new PatchCoreMethod(options))
@@ -65,6 +66,7 @@ public class PatchCoreMethodTests
             var auroc = Auroc.Of(scores, labels);
             TestContext.Out.WriteLine($"synthetic {Category} (random weights, layers 1+2): I-AUROC {auroc:F3}, bank {method.MemoryBank!.size(0)} x {method.MemoryBank.size(1)}, " +
                                       $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({_data.Train.Count} train, {_data.Test.Count} test)");
+            Assert.That(method.WeightsProvenance, Is.EqualTo("wide_resnet50_2: random (seed 0)"));
             Assert.That(maps, Is.EqualTo(128 * 128), "maps at the input resolution");
             Assert.That(auroc, Is.GreaterThanOrEqualTo(0.9));
         }
