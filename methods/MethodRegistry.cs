@@ -12,7 +12,7 @@ public sealed class MethodRegistry
     }
 
     /// <summary>Every method of this project.</summary>
-    public static MethodRegistry Default { get; } = new([]);
+    public static MethodRegistry Default { get; } = new([PatchCore.PatchCoreMethod.Info]);
 
     public IReadOnlyList<MethodInfo> All { get; }
 
