@@ -30,7 +30,7 @@ public static class Cli
 
     public static int Invoke(string[] args, MethodRegistry registry, TextWriter? output = null, TextWriter? error = null)
     {
-        if (args.Length == 1 && IsExperimentFile(args[0])) args = ["run", args[0]];
+        if (args.Length >= 1 && IsExperimentFile(args[0])) args = ["run", .. args];
         var config = new InvocationConfiguration();
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
