@@ -85,4 +85,30 @@ public abstract class Backbone : Module<Tensor, Tensor>
             input.Dispose();
         }
     }
+
+    /// <summary>
+    /// The end of a residual block: relu(h + identity), in place on <paramref name="h"/>, where the
+    /// identity is <paramref name="x"/> or its projection by <paramref name="downsample"/> (He et al. 2016, Eq. 1–2).
+    /// </summary>
+    internal static Tensor AddResidual(Tensor h, Tensor x, Sequential? downsample)
+    {
+        try
+        {
+            if (downsample is null)
+            {
+                h.add_(x);
+            }
+            else
+            {
+                using var identity = downsample.call(x);
+                h.add_(identity);
+            }
+            return h.relu_();
+        }
+        catch
+        {
+            h.Dispose();
+            throw;
+        }
+    }
 }

@@ -46,23 +46,6 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         // Each intermediate is disposed as soon as the next layer has read it.
         var h = Backbone.Consume(conv1.call(x), bn1).relu_();
         h = Backbone.Consume(Backbone.Consume(h, conv2), bn2);
-        try
-        {
-            if (downsample is null)
-            {
-                h.add_(x);
-            }
-            else
-            {
-                using var identity = downsample.call(x);
-                h.add_(identity);
-            }
-            return h.relu_();
-        }
-        catch
-        {
-            h.Dispose();
-            throw;
-        }
+        return Backbone.AddResidual(h, x, downsample);
     }
 }

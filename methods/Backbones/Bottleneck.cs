@@ -63,23 +63,6 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         var h = Backbone.Consume(conv1.call(x), bn1).relu_();
         h = Backbone.Consume(Backbone.Consume(h, conv2), bn2).relu_();
         h = Backbone.Consume(Backbone.Consume(h, conv3), bn3);
-        try
-        {
-            if (downsample is null)
-            {
-                h.add_(x);
-            }
-            else
-            {
-                using var identity = downsample.call(x);
-                h.add_(identity);
-            }
-            return h.relu_();
-        }
-        catch
-        {
-            h.Dispose();
-            throw;
-        }
+        return Backbone.AddResidual(h, x, downsample);
     }
 }
