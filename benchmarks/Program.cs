@@ -16,7 +16,8 @@ public static class Program
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 
-    private static string ResultsDirectory()
+    /// <summary>results/benchmarks/ under the repository root (also from BenchmarkDotNet's child processes, which run below it).</summary>
+    internal static string ResultsDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

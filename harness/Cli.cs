@@ -1,30 +1,40 @@
 using System.CommandLine;
 using AnomalyBench.Harness.Commands;
+using AnomalyBench.Methods;
 
 namespace AnomalyBench.Harness;
 
 /// <summary>The command line: one subcommand per file in Commands/.</summary>
 public static class Cli
 {
-    public static RootCommand Build()
+    public static RootCommand Build() => Build(MethodRegistry.Default);
+
+    public static RootCommand Build(MethodRegistry registry)
     {
         var root = new RootCommand("AnomalyBench: faithful anomaly-detection methods, exact metrics, honest tables.")
         {
-            RunCommand.Create(),
+            RunCommand.Create(registry),
+            ValidateCommand.Create(registry),
             InfoCommand.Create(),
+            WeightsCommand.Create(),
+            EvaluateCommand.Create(),
+            MethodsCommand.Create(registry),
             DatasetsCommand.Create(),
             PrepareCommand.Create(),
         };
         return root;
     }
 
-    public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Invoke(args, MethodRegistry.Default, output, error);
+
+    public static int Invoke(string[] args, MethodRegistry registry, TextWriter? output = null, TextWriter? error = null)
     {
-        if (args.Length == 1 && IsExperimentFile(args[0])) args = ["run", args[0]];
+        if (args.Length >= 1 && IsExperimentFile(args[0])) args = ["run", .. args];
         var config = new InvocationConfiguration();
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
-        return Build().Parse(args).Invoke(config);
+        return Build(registry).Parse(args).Invoke(config);
     }
 
     private static bool IsExperimentFile(string arg) =>

@@ -247,6 +247,23 @@ public partial class Tensor
         GC.KeepAlive(this);
     }
 
+    /// <summary>Drops (PyTorch 2.x's default) or zeroes the gradients of <paramref name="parameters"/>: <c>zero_grad</c> of modules and optimizers.</summary>
+    internal static void zero_grad(IEnumerable<Tensor> parameters, bool set_to_none)
+    {
+        foreach (var p in parameters)
+        {
+            if (set_to_none)
+            {
+                p.grad = null;
+                continue;
+            }
+            using var g = p.grad;
+            if (g is null) continue;
+            g.requires_grad_(false);
+            g.zero_();
+        }
+    }
+
     /// <summary>The accumulated gradient, or null. The returned tensor is a new reference: dispose it.</summary>
     public Tensor? grad
     {

@@ -81,12 +81,7 @@ public static partial class torchvision
         /// <summary>Writes a PNG atomically: to a temporary name beside the target, then renamed over it.</summary>
         public static void write_png(Tensor image, string path)
         {
-            var bytes = encode_png(image);
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            Directory.CreateDirectory(directory);
-            var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.WriteAllBytes(path, encode_png(image));
         }
 
         private static byte[] ReadFile(string path)

@@ -1,29 +1,88 @@
 using System.CommandLine;
+using AnomalyBench.Datasets;
+using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Runs;
+using AnomalyBench.Methods;
+using Spectre.Console;
 
 namespace AnomalyBench.Harness.Commands;
 
 /// <summary>
-/// <c>harness run FILE.yaml</c>: the sweep over methods × data sets × categories × seeds.
-/// The runner itself arrives with its issue; until then this command says so and fails.
+/// <c>harness run FILE.yaml [--force]</c>: the sweep over methods × data sets × categories × seeds.
+/// Finished runs are skipped; Ctrl-C stops after the current step, leaving no half-written file.
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create()
+    public static Command Create(MethodRegistry registry)
     {
         var file = new Argument<FileInfo>("file") { Description = "The experiment file (YAML)." };
-        var command = new Command("run", "Run the sweep an experiment file describes.") { file };
+        var force = new Option<bool>("--force") { Description = "Run again runs that have finished." };
+        var command = new Command("run", "Run the sweep an experiment file describes.") { file, force };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(file)!;
+            var path = parse.GetValue(file)!.FullName;
+            var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            if (!path.Exists)
+            ExperimentConfig config;
+            try
             {
-                error.WriteLine($"experiment file not found: {path.FullName}");
+                config = ConfigLoader.Load(path, registry, DatasetReaders.Kinds);
+            }
+            catch (ConfigException e)
+            {
+                error.WriteLine(e.Message);
                 return 2;
             }
-            error.WriteLine($"the experiment runner is not implemented yet; {path.Name} was not run.");
-            return 2;
+
+            using var cancellation = new CancellationTokenSource();
+            ConsoleCancelEventHandler stop = (_, e) =>
+            {
+                // The first Ctrl-C stops after the current step; a second one kills the process.
+                if (cancellation.IsCancellationRequested) return;
+                e.Cancel = true;
+                error.WriteLine("stopping after the current step (Ctrl-C again to kill)...");
+                cancellation.Cancel();
+            };
+            Console.CancelKeyPress += stop;
+            try
+            {
+                var summary = Interactive(output)
+                    ? RunWithBars(config, path, registry, parse.GetValue(force), cancellation.Token)
+                    : new SweepRunner(config, path, registry, new LineProgress(output)).Run(parse.GetValue(force), cancellation.Token);
+                Report(summary, config, path, registry, output, error);
+                return summary.ExitCode;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or DatasetLayoutException)
+            {
+                error.WriteLine(e.Message);
+                return 2;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= stop;
+            }
         });
         return command;
+    }
+
+    /// <summary>Progress bars on a terminal; plain lines when output is redirected or CI is set.</summary>
+    private static bool Interactive(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    private static SweepSummary RunWithBars(ExperimentConfig config, string path, MethodRegistry registry, bool force, CancellationToken token)
+    {
+        SweepSummary? summary = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx => summary = new SweepRunner(config, path, registry, new SpectreProgress(ctx)).Run(force, token));
+        return summary!;
+    }
+
+    private static void Report(SweepSummary summary, ExperimentConfig config, string path, MethodRegistry registry, TextWriter output, TextWriter error)
+    {
+        var layout = new SweepRunner(config, path, registry, new LineProgress(TextWriter.Null)).Layout;
+        output.WriteLine($"{summary.Finished} job(s) run, {summary.Skipped} skipped (finished before), {summary.Failures.Count} failed{(summary.Cancelled ? ", stopped early" : "")}");
+        output.WriteLine($"results: {layout.Root}");
+        foreach (var failure in summary.Failures) error.WriteLine($"failed: {failure}");
     }
 }

@@ -5,13 +5,7 @@ namespace AnomalyBench.Tests.Datasets;
 
 public class DatasetsCommandTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Cli.Invoke(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => AnomalyBench.Tests.Harness.CliRun.Run(args);
 
     [Test]
     public void ListsCategoriesCountsAndDefectTypes()

@@ -5,13 +5,7 @@ namespace AnomalyBench.Tests.Harness;
 
 public class CliTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Cli.Invoke(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => AnomalyBench.Tests.Harness.CliRun.Run(args);
 
     [Test]
     public void AnUnknownSubcommandFailsAndListsTheValidOnes()
@@ -37,5 +31,29 @@ public class CliTests
         var (code, output, _) = Run("info");
         Assert.That(code, Is.Zero);
         Assert.That(output, Does.Contain("libtorch").And.Contain("intra-op threads").And.Contain("BLAS"));
+    }
+}
+
+public class MethodsCommandTests
+{
+    [Test]
+    public void ListsEveryFieldWithBothProfilesDefaults()
+    {
+        var output = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["methods", "fake"], FakeMethod.Registry, output, new StringWriter());
+        Assert.That(code, Is.Zero);
+        var text = output.ToString();
+        Assert.That(text, Does.Contain("fake: Fake"));
+        Assert.That(text, Does.Match(@"gain\s+1\s+2"));
+        Assert.That(text, Does.Match(@"image_size\s+256\s+64"));
+    }
+
+    [Test]
+    public void AnUnknownMethodListsTheKnownOnes()
+    {
+        var error = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["methods", "nope"], FakeMethod.Registry, new StringWriter(), error);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.Contain("known methods: fake"));
     }
 }

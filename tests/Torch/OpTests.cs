@@ -326,6 +326,23 @@ public class OpTests(Device device)
         Assert.That(F.gaussian_blur(constant, 4).allclose(constant, atol: 1e-5), Is.True);
     }
 
+    [Test]
+    public void GaussianBlurRepeatsTheEdgePixelAtTheBorderAsScipyDoes()
+    {
+        // sigma 0.5: radius int(4·0.5 + 0.5) = 2, weights exp(-2k²) for k = -2..2.
+        var x = T([1, 2, 3, 4, 5, 6], 1, 1, 1, 6);
+        var (e2, e8) = (Math.Exp(-2), Math.Exp(-8));
+        var total = 1 + 2 * e2 + 2 * e8;
+        // scipy "reflect" pads 1 2 3 ... as (2 1 | 1 2 3): at index 0 the neighbours are x[-1] = 1, x[-2] = 2.
+        var first = (1 + e2 * (1 + 2) + e8 * (2 + 3)) / total;
+        var second = (2 + e2 * (1 + 3) + e8 * (1 + 4)) / total;
+        var blurred = TensorAssert.Values(F.gaussian_blur(x, 0.5));
+        Assert.That(blurred[0], Is.EqualTo(first).Within(1e-6));
+        Assert.That(blurred[1], Is.EqualTo(second).Within(1e-6));
+        // libtorch's "reflect" (scipy's "mirror") would give x[-1] = 2: a different number.
+        Assert.That(blurred[0], Is.Not.EqualTo((1 + e2 * (2 + 2) + e8 * (3 + 3)) / total).Within(1e-4));
+    }
+
     /// <summary>scipy.ndimage.gaussian_filter(mode="reflect"), written out directly as two 1-D correlations.</summary>
     private static double[] ScipyGaussianFilter(float[] image, int h, int w, double sigma, double truncate)
     {

@@ -64,21 +64,7 @@ public static class Safetensors
         var full = System.IO.Path.GetFullPath(path);
         var folder = System.IO.Path.GetDirectoryName(full) ?? throw new ArgumentException($"no folder in path {full}", nameof(path));
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"cannot save {full}: the folder {folder} does not exist");
-        var temp = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                Save(stream, stateDict);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        AtomicFile.Write(full, stream => Save(stream, stateDict));
     }
 
     /// <summary>Writes the state dict in safetensors format to a stream (not closed).</summary>
@@ -345,20 +331,6 @@ public static class Safetensors
         var bad = bytes.IndexOfAnyExcept((byte)0, (byte)1);
         if (bad >= 0)
             throw new CorruptCheckpointException($"{what} holds the byte {bytes[bad]} at element {bad}; bools are 0 or 1");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     // Dtypes -------------------------------------------------------------------

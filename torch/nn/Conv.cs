@@ -45,15 +45,7 @@ public abstract class ConvNd : Module<Tensor, Tensor>
     public Tensor? bias => GetParameterOrNull("bias");
 
     /// <summary>PyTorch's default: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√fan_in); bias ~ U(±1/√fan_in).</summary>
-    public void reset_parameters()
-    {
-        init.kaiming_uniform_(weight, a: Math.Sqrt(5));
-        if (bias is not { } b) return;
-        var (fanIn, _) = init.calculate_fan_in_and_fan_out(weight);
-        if (fanIn == 0) return;
-        var bound = 1 / Math.Sqrt(fanIn);
-        init.uniform_(b, -bound, bound);
-    }
+    public void reset_parameters() => init.reset_default_(weight, bias);
 
     private protected static long[] Pair((long, long) v) => [v.Item1, v.Item2];
 

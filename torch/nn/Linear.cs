@@ -21,14 +21,7 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Tensor? bias => GetParameterOrNull("bias");
 
     /// <summary>PyTorch's default: weight ~ kaiming_uniform_(a=√5), i.e. U(±1/√in_features); bias ~ U(±1/√in_features).</summary>
-    public void reset_parameters()
-    {
-        init.kaiming_uniform_(weight, a: Math.Sqrt(5));
-        if (bias is not { } b) return;
-        var (fanIn, _) = init.calculate_fan_in_and_fan_out(weight);
-        var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
-        init.uniform_(b, -bound, bound);
-    }
+    public void reset_parameters() => init.reset_default_(weight, bias);
 
     public override Tensor forward(Tensor input) => functional.linear(input, weight, bias);
 

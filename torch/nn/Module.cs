@@ -205,21 +205,7 @@ public abstract class Module : IDisposable
     }
 
     /// <summary>Drops (default, as PyTorch 2.x) or zeroes every parameter's gradient.</summary>
-    public void zero_grad(bool set_to_none = true)
-    {
-        foreach (var p in parameters())
-        {
-            if (set_to_none)
-            {
-                p.grad = null;
-                continue;
-            }
-            using var g = p.grad;
-            if (g is null) continue;
-            g.requires_grad_(false);
-            g.zero_();
-        }
-    }
+    public void zero_grad(bool set_to_none = true) => Tensor.zero_grad(parameters(), set_to_none);
 
     /// <summary>
     /// Moves parameters and buffers to <paramref name="device"/> and converts the floating-point ones to

@@ -80,6 +80,19 @@ public static partial class torch
                 using (no_grad()) return tensor.fill_(1);
             }
 
+            /// <summary>
+            /// The default initialisation of PyTorch's Linear, Conv and ConvTranspose layers
+            /// (their <c>reset_parameters</c>): weight ~ kaiming_uniform_(a=√5), bias ~ U(±1/√fan_in).
+            /// </summary>
+            internal static void reset_default_(Tensor weight, Tensor? bias)
+            {
+                kaiming_uniform_(weight, a: Math.Sqrt(5));
+                if (bias is null) return;
+                var (fanIn, _) = calculate_fan_in_and_fan_out(weight);
+                var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+                uniform_(bias, -bound, bound);
+            }
+
             /// <summary>Normal(mean, std) truncated to [a, b], by PyTorch's inverse-CDF method.</summary>
             public static Tensor trunc_normal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2)
             {

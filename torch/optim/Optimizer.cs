@@ -83,24 +83,7 @@ public abstract class Optimizer : IDisposable
     }
 
     /// <summary>Drops (default, as PyTorch 2.x) or zeroes the gradients of every parameter.</summary>
-    public void zero_grad(bool set_to_none = true)
-    {
-        foreach (var group in _groups)
-        {
-            foreach (var p in group.@params)
-            {
-                if (set_to_none)
-                {
-                    p.grad = null;
-                    continue;
-                }
-                using var g = p.grad;
-                if (g is null) continue;
-                g.requires_grad_(false);
-                g.zero_();
-            }
-        }
-    }
+    public void zero_grad(bool set_to_none = true) => Tensor.zero_grad(_groups.SelectMany(g => g.@params), set_to_none);
 
     /// <summary>One update of every parameter that has a gradient.</summary>
     public void step()

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using AnomalyBench.Datasets;
+using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Runs;
+using AnomalyBench.Methods;
+
+namespace AnomalyBench.Harness.Commands;
+
+/// <summary>
+/// <c>harness validate FILE.yaml</c>: every check a run makes before it starts — the file, the
+/// methods and their fields, the data sets' folders and categories — and the plan, without
+/// running anything (synthetic sets are not generated).
+/// </summary>
+internal static class ValidateCommand
+{
+    public static Command Create(MethodRegistry registry)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The experiment file (YAML)." };
+        var command = new Command("validate", "Check an experiment file and show its plan without running it.") { file };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!.FullName;
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                var config = ConfigLoader.Load(path, registry, DatasetReaders.Kinds);
+                var folder = Path.GetDirectoryName(path)!;
+                var categories = new Dictionary<string, IReadOnlyList<string>>();
+                foreach (var d in config.Datasets)
+                {
+                    if (d.Kind == "synthetic")
+                    {
+                        categories[d.DisplayName] = d.Categories is ["all"] ? (d.Synthetic?.SelectedCategories ?? SyntheticDataset.CategoryNames) : d.Categories;
+                        continue;
+                    }
+                    if (d.Root is null) throw new ArgumentException($"data set '{d.DisplayName}' needs a root: the folder that holds its categories");
+                    var reader = DatasetReaders.Open(d.Kind, Path.GetFullPath(Path.Combine(folder, d.Root)));
+                    var available = reader.Categories;
+                    var missing = d.Categories is ["all"] ? [] : d.Categories.Where(c => !available.Contains(c)).ToList();
+                    if (missing.Count > 0)
+                        throw new ArgumentException($"data set '{d.DisplayName}' ({reader.Root}) has no category {string.Join(", ", missing.Select(m => $"'{m}'"))}; it has: {string.Join(", ", available)}");
+                    categories[d.DisplayName] = d.Categories is ["all"] ? available : d.Categories;
+                }
+                var jobs = Planner.Plan(config, d => categories[d.DisplayName]);
+                output.WriteLine($"{Path.GetFileName(path)}: valid. {jobs.Count} job(s), {jobs.Sum(j => j.Categories.Count)} run(s):");
+                foreach (var job in jobs) output.WriteLine($"  {job}");
+                return 0;
+            }
+            catch (Exception e) when (e is ConfigException or ArgumentException or IOException or DatasetLayoutException)
+            {
+                error.WriteLine(e.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+}

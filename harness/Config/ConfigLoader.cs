@@ -1,0 +1,144 @@
+using AnomalyBench.Datasets;
+using AnomalyBench.Methods;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AnomalyBench.Harness.Config;
+
+/// <summary>
+/// Reads an experiment file. Everything is checked before any run starts: unknown keys,
+/// wrong types, unknown methods, data-set kinds and devices, impossible values — each an
+/// error with the file, line and column, and the valid names.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Keys of a method entry that are not hyper-parameters.</summary>
+    private static readonly string[] s_entryKeys = ["key", "name", "profile"];
+
+    /// <summary>Pre-processing fields, written flat in a method entry (<c>image_size: 128</c>).</summary>
+    private static readonly string[] s_preprocessingKeys = YamlBinder.FieldNames(typeof(Preprocessing)).ToArray();
+
+    public static ExperimentConfig Load(string path, MethodRegistry registry, IReadOnlyCollection<string> datasetKinds)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new ConfigException(full, null, "experiment file not found");
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(full);
+            stream.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException(full, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+        }
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException(full, null, "an experiment file is one YAML mapping (experiment:, datasets:, methods:, ...)");
+        return Parse(root, new YamlBinder(full), registry, datasetKinds);
+    }
+
+    internal static ExperimentConfig Parse(YamlMappingNode root, YamlBinder binder, MethodRegistry registry, IReadOnlyCollection<string> datasetKinds)
+    {
+        // methods: needs the registry to know each entry's record, so it is bound on its own.
+        var rest = new YamlMappingNode();
+        YamlNode? methodsNode = null;
+        foreach (var (k, v) in root.Children)
+        {
+            if (k is YamlScalarNode { Value: "methods" }) methodsNode = v;
+            else rest.Add(k, v);
+        }
+        var config = binder.Bind(rest, new ExperimentConfig(), "the experiment");
+        if (methodsNode is null) throw binder.Error(root, "no methods: list the methods to run (harness methods shows them)");
+        var methods = ParseMethods(methodsNode, binder, registry, config.Setting);
+        config = config with { Methods = methods };
+        Check(config, root, binder, datasetKinds);
+        return config;
+    }
+
+    private static List<MethodEntry> ParseMethods(YamlNode node, YamlBinder binder, MethodRegistry registry, Setting setting)
+    {
+        if (node is not YamlSequenceNode list || list.Children.Count == 0)
+            throw binder.Error(node, "methods must be a non-empty list of entries like '- key: patchcore'");
+        var entries = new List<MethodEntry>();
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlMappingNode map) throw binder.Error(item, "a method entry is a mapping with at least 'key:'");
+            var fields = map.Children.ToDictionary(p => binder.Scalar(p.Key, "a key of a method entry"), p => (p.Key, p.Value));
+            if (!fields.TryGetValue("key", out var keyNode)) throw binder.Error(item, "a method entry needs 'key:' (one of: " + string.Join(", ", registry.Keys) + ")");
+            var key = binder.Scalar(keyNode.Value, "key");
+            if (!registry.TryGet(key, out var info))
+                throw binder.Error(keyNode.Value, $"unknown method '{key}'; known methods: {string.Join(", ", registry.Keys)}");
+            var profile = fields.TryGetValue("profile", out var p) ? (Profile)binder.Convert(p.Value, typeof(Profile), $"{key}.profile")! : Profile.Paper;
+            var name = fields.TryGetValue("name", out var n) ? binder.Scalar(n.Value, $"{key}.name") : key;
+            object options = info.Defaults(profile);
+            foreach (var (field, (fieldKey, value)) in fields)
+            {
+                if (s_entryKeys.Contains(field)) continue;
+                if (s_preprocessingKeys.Contains(field))
+                {
+                    var current = (MethodOptions)options;
+                    object pre = current.Preprocessing;
+                    binder.TrySet(ref pre, field, value, key);
+                    options = current with { Preprocessing = (Preprocessing)pre };
+                }
+                else if (field == "preprocessing" || !binder.TrySet(ref options, field, value, key))
+                {
+                    var valid = s_entryKeys.Concat(s_preprocessingKeys)
+                        .Concat(YamlBinder.FieldNames(info.OptionsType).Where(f => f != "preprocessing"));
+                    throw binder.Error(fieldKey, $"unknown field '{field}' for method '{key}'; valid fields: {string.Join(", ", valid)}");
+                }
+            }
+            var resolved = (MethodOptions)options;
+            try
+            {
+                resolved.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw binder.Error(item, $"method '{name}': {e.Message}");
+            }
+            if (setting == Setting.Unified && !info.SupportsUnified)
+                throw binder.Error(keyNode.Value, $"method '{key}' does not support the unified setting (one model for all categories); use setting: per-category");
+            if (entries.Any(e => e.Name == name))
+                throw binder.Error(item, $"two method entries are named '{name}'; give one a different 'name:'");
+            entries.Add(new MethodEntry(name, key, profile, resolved));
+        }
+        return entries;
+    }
+
+    private static void Check(ExperimentConfig config, YamlMappingNode root, YamlBinder binder, IReadOnlyCollection<string> datasetKinds)
+    {
+        YamlNode At(string key) => root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: var v } && v == key).Value ?? root;
+
+        if (string.IsNullOrWhiteSpace(config.Experiment) || config.Experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            throw binder.Error(At("experiment"), $"experiment '{config.Experiment}' must be a non-empty name usable as a folder name");
+        if (config.Device != "auto")
+        {
+            try
+            {
+                AnomalyBench.Torch.Device.Parse(config.Device);
+            }
+            catch (FormatException e)
+            {
+                throw binder.Error(At("device"), e.Message + " or auto");
+            }
+        }
+        if (config.Threads is < 1) throw binder.Error(At("threads"), $"threads must be at least 1, got {config.Threads}");
+        if (config.Seeds.Count == 0) throw binder.Error(At("seeds"), "seeds must list at least one seed");
+        if (config.Seeds.Distinct().Count() != config.Seeds.Count) throw binder.Error(At("seeds"), "seeds lists a seed twice");
+        if (config.Evaluation.ProLimit is <= 0 or > 1)
+            throw binder.Error(At("evaluation"), $"evaluation.pro_limit must be in (0, 1], got {config.Evaluation.ProLimit}");
+        if (config.Datasets.Count == 0) throw binder.Error(At("datasets"), "datasets must list at least one data set");
+        var datasetsNode = At("datasets") as YamlSequenceNode;
+        for (var i = 0; i < config.Datasets.Count; i++)
+        {
+            var d = config.Datasets[i];
+            var node = datasetsNode?.Children.ElementAtOrDefault(i) ?? root;
+            if (!datasetKinds.Contains(d.Kind))
+                throw binder.Error(node, $"unknown data set kind '{d.Kind}'; known kinds: {string.Join(", ", datasetKinds)}");
+            if (d.Categories.Count == 0) throw binder.Error(node, $"data set '{d.DisplayName}' lists no categories (use [all] for every one)");
+            if (config.Datasets.Take(i).Any(o => o.DisplayName == d.DisplayName))
+                throw binder.Error(node, $"two data sets are named '{d.DisplayName}'; give one a different 'name:'");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// The feature-extractor view every method builds on: PatchCore (Roth et al., CVPR 2022, Sec. 3.1)
+// and ReConPatch take a frozen ImageNet WRN-50-2's layer2 and layer3; RD4AD (Deng and Li, CVPR
+// 2022) a frozen encoder's layer1..layer3; ReContrast (Guo et al., NeurIPS 2023) trains a copy of the
+// encoder. Like torchvision's create_feature_extractor it returns the requested stages by name, and
+// like PatchCore's NetworkFeatureAggregator it stops the forward pass at the deepest requested stage.
+
+using AnomalyBench.Torch;
+using AnomalyBench.Torch.Modules;
+
+namespace AnomalyBench.Methods.Backbones;
+
+/// <summary>
+/// Returns a backbone's requested stages (<c>layer2</c>, <c>layer3</c>, ...) by name. It owns the backbone,
+/// registered as <c>backbone</c>, and frees its layers after the deepest requested stage at construction,
+/// so nothing deeper is run, kept on the device or trained.
+/// Frozen (the default): eval mode whatever <see cref="train"/> is told, parameters without gradients,
+/// forward under no_grad. Trainable: gradients flow and <see cref="train"/> switches BatchNorm as usual.
+/// Move it with <c>extractor.to(device)</c>; inputs must be on the same device.
+/// </summary>
+public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
+{
+    private readonly string[] _stages;
+
+    /// <param name="backbone">the network; the extractor takes ownership (disposing it disposes the backbone).</param>
+    /// <param name="stages">stage names of <see cref="Backbone.stage_names"/>, in the order the maps are returned.</param>
+    /// <param name="trainable">false (frozen) for feature extraction, true for an encoder that is trained (ReContrast).</param>
+    public FeatureExtractor(Backbone backbone, IReadOnlyList<string> stages, bool trainable = false)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(stages);
+        _stages = [.. stages];
+        var available = backbone.stage_names;
+        var deepest = -1;
+        foreach (var stage in _stages)
+        {
+            var index = IndexOf(available, stage);
+            if (index < 0) throw new ArgumentException($"{backbone.GetType().Name} has no stage '{stage}'; its stages are {string.Join(", ", available)}", nameof(stages));
+            deepest = Math.Max(deepest, index);
+        }
+        if (_stages.Length == 0) throw new ArgumentException($"request at least one stage: {string.Join(", ", available)}", nameof(stages));
+        if (_stages.Distinct(StringComparer.Ordinal).Count() != _stages.Length) throw new ArgumentException("a stage is requested twice", nameof(stages));
+
+        backbone.truncate_after(available[deepest]);
+        this.backbone = backbone;
+        this.trainable = trainable;
+        register_module("backbone", backbone);
+        channels = [.. _stages.Select(backbone.out_channels)];
+        reductions = [.. _stages.Select(backbone.reduction)];
+        if (!trainable)
+        {
+            this.requires_grad_(false);
+            base.train(false);
+        }
+    }
+
+    public Backbone backbone { get; }
+
+    /// <summary>The returned stages, in order.</summary>
+    public IReadOnlyList<string> stages => _stages;
+
+    /// <summary>Channels of each returned stage (e.g. 512 and 1024 for WRN-50-2's layer2 and layer3).</summary>
+    public IReadOnlyList<long> channels { get; }
+
+    /// <summary>Input pixels per feature pixel of each returned stage (8 and 16 for layer2 and layer3).</summary>
+    public IReadOnlyList<int> reductions { get; }
+
+    public bool trainable { get; }
+
+    /// <summary>Where the backbone's weights came from; record it in every result that uses them.</summary>
+    public WeightsProvenance? provenance => backbone.provenance;
+
+    /// <summary>A frozen extractor stays in eval mode: its BatchNorm statistics are the pretrained ones.</summary>
+    public override void train(bool mode = true) => base.train(trainable && mode);
+
+    /// <summary>The requested stages' maps [N, C_s, H/r_s, W/r_s]; the caller disposes them.</summary>
+    public override FeatureMaps forward(Tensor input)
+    {
+        if (trainable) return backbone.forward_stages(input, _stages);
+        using (torch.no_grad()) return backbone.forward_stages(input, _stages);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var k = 0; k < names.Count; k++)
+        {
+            if (string.Equals(names[k], name, StringComparison.Ordinal)) return k;
+        }
+        return -1;
+    }
+}

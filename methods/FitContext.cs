@@ -1,0 +1,35 @@
+using AnomalyBench.Methods.Backbones;
+using AnomalyBench.Torch;
+
+namespace AnomalyBench.Methods;
+
+/// <summary>
+/// Where and how a method runs: the device, the run's seed (the sweep's seed always wins
+/// over a paper's fixed seed), the weights store for pretrained backbones, the training log
+/// and a cancellation token checked between steps (Ctrl-C stops after the current step).
+/// </summary>
+public sealed record FitContext(Device Device, ulong Seed, WeightsStore Weights, ITrainingLog Log, CancellationToken Cancellation = default);
+
+/// <summary>Receives what a method reports while it fits: one row per optimisation step (train_log.csv) and progress of its phases.</summary>
+public interface ITrainingLog
+{
+    /// <summary>One optimisation step: each loss term by name and the learning rate.</summary>
+    void Step(long step, IReadOnlyDictionary<string, double> losses, double learningRate);
+
+    /// <summary>Progress of a named phase ("extract", "epoch 3/200", "coreset").</summary>
+    void Progress(string phase, long done, long total);
+}
+
+/// <summary>A log that drops everything (tests, benchmarks).</summary>
+public sealed class NullTrainingLog : ITrainingLog
+{
+    public static NullTrainingLog Instance { get; } = new();
+
+    public void Step(long step, IReadOnlyDictionary<string, double> losses, double learningRate)
+    {
+    }
+
+    public void Progress(string phase, long done, long total)
+    {
+    }
+}

@@ -1,0 +1,15 @@
+namespace AnomalyBench.Methods;
+
+/// <summary>
+/// Hyper-parameters of a method that stands on an ImageNet-pretrained backbone: the
+/// backbone's name in the weights store and which weights to use — <c>pretrained</c> (the
+/// store's torchvision file; an error when it is missing), <c>random</c> (seeded
+/// initialisation) or <c>auto</c> (pretrained when the store has the file, otherwise random,
+/// with a warning; the quickstart's choice).
+/// </summary>
+public interface IBackboneOptions
+{
+    string Backbone { get; }
+
+    string Weights { get; }
+}

@@ -1,0 +1,130 @@
+using AnomalyBench.Datasets;
+using AnomalyBench.Harness.Config;
+using AnomalyBench.Methods;
+using NUnit.Framework;
+
+namespace AnomalyBench.Tests.Harness;
+
+public class ConfigTests
+{
+    private static readonly string[] s_kinds = ["mvtec", "synthetic"];
+    private string _dir = null!;
+
+    [SetUp]
+    public void MakeDirectory() => _dir = Directory.CreateTempSubdirectory("anomalybench-config-").FullName;
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
+
+    private ExperimentConfig Load(string yaml)
+    {
+        var path = Path.Combine(_dir, "experiment.yaml");
+        File.WriteAllText(path, yaml);
+        return ConfigLoader.Load(path, FakeMethod.Registry, s_kinds);
+    }
+
+    private ConfigException Fails(string yaml) => Assert.Throws<ConfigException>(() => Load(yaml))!;
+
+    private const string Valid = """
+        experiment: smoke
+        device: cpu
+        seeds: [0, 1]
+        datasets:
+          - kind: synthetic
+            categories: [fabric, washer]
+            image_size: 96
+        methods:
+          - key: fake
+            profile: quick
+            gain: 3
+            crop: 48
+        """;
+
+    [Test]
+    public void AValidFileBindsEveryField()
+    {
+        var config = Load(Valid);
+        Assert.That(config.Experiment, Is.EqualTo("smoke"));
+        Assert.That(config.Seeds, Is.EqualTo(new[] { 0, 1 }));
+        Assert.That(config.Setting, Is.EqualTo(Setting.PerCategory));
+        Assert.That(config.Datasets[0].Categories, Is.EqualTo(new[] { "fabric", "washer" }));
+        var entry = config.Methods.Single();
+        Assert.That(entry.Profile, Is.EqualTo(Profile.Quick));
+        var options = (FakeOptions)entry.Options;
+        Assert.That(options.Gain, Is.EqualTo(3), "the file's field wins over the profile");
+        Assert.That(options.Preprocessing.ImageSize, Is.EqualTo(64), "the quick profile's size");
+        Assert.That(options.Preprocessing.Crop, Is.EqualTo(48), "a flat pre-processing field");
+        var applied = config.Datasets[0].Apply(options.Preprocessing);
+        Assert.That((applied.ImageSize, applied.Crop), Is.EqualTo((96, 48)), "the data set's override");
+    }
+
+    [Test]
+    public void AnUnknownKeyReportsLineColumnAndTheValidKeys()
+    {
+        var error = Fails("experiment: x\nseedz: [1]\nmethods: [{key: fake}]\ndatasets: [{kind: mvtec}]\n");
+        Assert.That(error.Message, Does.Contain("experiment.yaml:2:1"));
+        Assert.That(error.Message, Does.Contain("unknown key 'seedz'").And.Contain("seeds"));
+    }
+
+    [Test]
+    public void AWrongTypeReportsLineAndColumn()
+    {
+        var error = Fails("experiment: x\nseeds: [0, one]\nmethods: [{key: fake}]\ndatasets: [{kind: mvtec}]\n");
+        Assert.That((error.Line, error.Column), Is.EqualTo((2L, 12L)));
+        Assert.That(error.Message, Does.Contain("whole number").And.Contain("'one'"));
+    }
+
+    [Test]
+    public void AnUnknownMethodListsTheKnownOnes()
+    {
+        var error = Fails("experiment: x\ndatasets: [{kind: mvtec}]\nmethods:\n  - key: patchkore\n");
+        Assert.That((error.Line, error.Column), Is.EqualTo((4L, 10L)));
+        Assert.That(error.Message, Does.Contain("unknown method 'patchkore'").And.Contain("fake"));
+    }
+
+    [Test]
+    public void AnUnknownHyperParameterListsTheMethodsFields()
+    {
+        var error = Fails("experiment: x\ndatasets: [{kind: mvtec}]\nmethods:\n  - key: fake\n    gian: 2\n");
+        Assert.That((error.Line, error.Column), Is.EqualTo((5L, 5L)));
+        Assert.That(error.Message, Does.Contain("'gian'").And.Contain("gain").And.Contain("image_size"));
+    }
+
+    [Test]
+    public void ABadEnumValueListsTheChoices()
+    {
+        var error = Fails("experiment: x\nsetting: unify\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Message, Does.Contain("per_category").And.Contain("unified"));
+    }
+
+    [Test]
+    public void AnImpossibleValueIsCaughtByTheMethodsValidation()
+    {
+        var error = Fails("experiment: x\ndatasets: [{kind: mvtec}]\nmethods:\n  - key: fake\n    batch_size: 0\n");
+        Assert.That(error.Message, Does.Contain("batch_size"));
+    }
+
+    [Test]
+    public void TheUnifiedSettingIsRefusedForAMethodWithoutIt()
+    {
+        var error = Fails("experiment: x\nsetting: unified\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Message, Does.Contain("does not support the unified setting"));
+    }
+
+    [Test]
+    public void UnknownDataSetKindsAndDevicesAreNamed()
+    {
+        Assert.That(Fails("experiment: x\ndatasets: [{kind: mvtech}]\nmethods: [{key: fake}]\n").Message,
+            Does.Contain("unknown data set kind 'mvtech'").And.Contain("mvtec, synthetic"));
+        Assert.That(Fails("experiment: x\ndevice: gpu\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n").Message,
+            Does.Contain(":2:").And.Contain("cpu, cuda or cuda:N or auto"));
+    }
+
+    [Test]
+    public void BrokenYamlIsReportedWithItsPosition()
+    {
+        var error = Fails("experiment: x\ndatasets: [{kind: mvtec}\n");
+        Assert.That(error.Message, Does.Contain("not valid YAML"));
+        Assert.That(error.Line, Is.GreaterThan(0));
+    }
+}

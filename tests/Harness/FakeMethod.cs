@@ -1,0 +1,54 @@
+using AnomalyBench.Datasets;
+using AnomalyBench.Methods;
+using AnomalyBench.Torch;
+
+namespace AnomalyBench.Tests.Harness;
+
+/// <summary>A method for runner tests: scores each image by its mean pixel value, so results are known.</summary>
+public sealed record FakeOptions : MethodOptions
+{
+    public double Gain { get; init; } = 1;
+    public string Backbone { get; init; } = "none";
+    public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
+    public bool FailOnFit { get; init; }
+}
+
+public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
+{
+    public MethodOptions Options => options;
+
+    public void Fit(IReadOnlyList<Sample> train, FitContext context)
+    {
+        if (options.FailOnFit) throw new InvalidDataException("fake failure while fitting");
+        context.Log.Step(1, new Dictionary<string, double> { ["loss"] = 0.5 }, 0.1);
+    }
+
+    public Prediction Predict(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var maps = images.mean([1]).mul(options.Gain);
+        var scores = maps.amax([1, 2]);
+        return new Prediction(maps.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+    }
+
+    public void Save(string path)
+    {
+        using var state = new StateDict();
+        state.Add("gain", torch.tensor(options.Gain));
+        MethodCheckpoint.Save(path, "fake", options, state);
+    }
+
+    public void Load(string path) => MethodCheckpoint.Load(path, "fake").Dispose();
+
+    public void Dispose()
+    {
+    }
+
+    public static MethodInfo Info { get; } = new(
+        "fake", "Fake", "Scores images by their mean value (tests only).", typeof(FakeOptions),
+        profile => profile == Profile.Quick ? new FakeOptions { Gain = 2, Preprocessing = new Preprocessing(64) } : new FakeOptions(),
+        o => new FakeMethod((FakeOptions)o),
+        SupportsUnified: false);
+
+    public static MethodRegistry Registry { get; } = new([Info]);
+}

@@ -1,0 +1,145 @@
+using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Runs;
+using AnomalyBench.Methods;
+using NUnit.Framework;
+
+namespace AnomalyBench.Tests.Harness;
+
+/// <summary>The runner end to end with a method whose scores are known (the mean pixel value), on a tiny generated set.</summary>
+public class SweepRunnerTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void MakeDirectory() => _dir = Directory.CreateTempSubdirectory("anomalybench-sweep-").FullName;
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string methods, string categories = "[fabric]")
+    {
+        var path = Path.Combine(_dir, "experiment.yaml");
+        File.WriteAllText(path, $"""
+            experiment: tiny
+            output: results
+            device: cpu
+            seeds: [0]
+            datasets:
+              - kind: synthetic
+                root: cache
+                categories: {categories}
+                synthetic: {"{"}image_size: 48, train_count: 2, test_count: 6{"}"}
+            methods:
+            {methods}
+            """);
+        return path;
+    }
+
+    private static (SweepSummary Summary, SweepRunner Runner, StringWriter Log) Run(string path, bool force = false)
+    {
+        var config = ConfigLoader.Load(path, FakeMethod.Registry, AnomalyBench.Datasets.DatasetReaders.Kinds);
+        var log = new StringWriter();
+        var runner = new SweepRunner(config, path, FakeMethod.Registry, new LineProgress(log));
+        return (runner.Run(force), runner, log);
+    }
+
+    [Test]
+    public void ARunWritesItsFilesAndTheTables()
+    {
+        var path = Write("  - key: fake\n    profile: quick");
+        var (summary, runner, log) = Run(path);
+        Assert.That((summary.Finished, summary.Failures.Count, summary.ExitCode), Is.EqualTo((1, 0, 0)), log.ToString());
+        var run = new RunKey("synthetic", "fabric", "fake", 0);
+        foreach (var file in new[] { "metrics.json", "scores.csv", "curves.json", "train_log.csv", "maps.safetensors", "checkpoint.safetensors" })
+            Assert.That(File.Exists(runner.Layout.File(run, file)), Is.True, file);
+        var result = RunResult.Read(runner.Layout.File(run, "metrics.json"));
+        Assert.That(result.Metrics.Keys, Does.Contain("image_auroc").And.Contain("aupro_0.3"));
+        Assert.That(result.Counts, Is.EqualTo(new RunCounts(2, 6, result.Counts.TestAnomalous)));
+        Assert.That(result.Options["gain"]!.GetValue<double>(), Is.EqualTo(2), "the quick profile's value is recorded");
+        Assert.That(File.ReadAllLines(runner.Layout.File(run, "scores.csv")), Has.Length.EqualTo(7));
+        Assert.That(File.Exists(Path.Combine(runner.Layout.Tables, "synthetic_image_auroc.csv")), Is.True);
+        Assert.That(File.Exists(Path.Combine(runner.Layout.Tables, "all_runs.csv")), Is.True);
+        Assert.That(File.Exists(runner.Layout.Manifest), Is.True);
+        // The maps file is a valid input of `harness evaluate`, with the same image AUROC.
+        var (code, output, error) = (0, new StringWriter(), new StringWriter());
+        code = AnomalyBench.Harness.Cli.Invoke(["evaluate", runner.Layout.File(run, "maps.safetensors")], output, error);
+        Assert.That(code, Is.Zero, error.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.That(json.RootElement.GetProperty("image_auroc").GetDouble(), Is.EqualTo(result.Metrics["image_auroc"]!.Value).Within(1e-12));
+    }
+
+    [Test]
+    public void ASecondInvocationSkipsFinishedRunsAndForceRedoesThem()
+    {
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        Assert.That(Run(path).Summary.Finished, Is.EqualTo(2));
+        var again = Run(path).Summary;
+        Assert.That((again.Finished, again.Skipped), Is.EqualTo((0, 2)));
+        var forced = Run(path, force: true).Summary;
+        Assert.That((forced.Finished, forced.Skipped), Is.EqualTo((2, 0)));
+    }
+
+    [Test]
+    public void AnInterruptedRunIsRedoneAndOnlyIt()
+    {
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        var (_, runner, _) = Run(path);
+        // What an interruption leaves: one run without metrics.json (its other files may be there).
+        File.Delete(runner.Layout.File(new RunKey("synthetic", "tile", "fake", 0), "metrics.json"));
+        var resumed = Run(path).Summary;
+        Assert.That((resumed.Finished, resumed.Skipped), Is.EqualTo((1, 1)));
+    }
+
+    [Test]
+    public void AFailingRunIsRecordedAndTheSweepGoesOn()
+    {
+        var path = Write("  - key: fake\n    name: broken\n    fail_on_fit: true\n  - key: fake\n    name: fine");
+        var (summary, runner, log) = Run(path);
+        Assert.That(summary.Failures, Has.Count.EqualTo(1), log.ToString());
+        Assert.That(summary.Failures[0], Does.Contain("broken").And.Contain("fake failure while fitting"));
+        Assert.That(summary.Finished, Is.EqualTo(1));
+        Assert.That(summary.ExitCode, Is.EqualTo(1));
+        Assert.That(File.ReadAllText(runner.Layout.File(new RunKey("synthetic", "fabric", "broken", 0), "error.txt")), Does.Contain("fake failure"));
+        Assert.That(runner.Layout.IsFinished(new RunKey("synthetic", "fabric", "fine", 0)), Is.True);
+    }
+
+    [Test]
+    public void TheSameSeedGivesIdenticalScores()
+    {
+        var path = Write("  - key: fake\n    profile: quick");
+        var (_, runner, _) = Run(path);
+        var scores = runner.Layout.File(new RunKey("synthetic", "fabric", "fake", 0), "scores.csv");
+        var first = File.ReadAllBytes(scores);
+        Run(path, force: true);
+        Assert.That(File.ReadAllBytes(scores), Is.EqualTo(first));
+    }
+
+    [Test]
+    public void ValidateShowsThePlanWithoutRunning()
+    {
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        var output = new StringWriter();
+        var code = AnomalyBench.Harness.Cli.Invoke(["validate", path], FakeMethod.Registry, output, new StringWriter());
+        Assert.That(code, Is.Zero, output.ToString());
+        Assert.That(output.ToString(), Does.Contain("2 job(s), 2 run(s)").And.Contain("synthetic/tile/fake/seed0"));
+        Assert.That(Directory.Exists(Path.Combine(_dir, "results")), Is.False, "nothing ran");
+    }
+
+    [Test]
+    public void ThePlannerListsRunsForBothSettings()
+    {
+        var dataset = new DatasetConfig { Kind = "mvtec", Categories = ["a", "b"] };
+        var methods = new[] { new MethodEntry("m1", "fake", Profile.Quick, new FakeOptions()), new MethodEntry("m2", "fake", Profile.Quick, new FakeOptions()) };
+        var config = new ExperimentConfig { Datasets = [dataset], Methods = methods, Seeds = [0, 1] };
+        var perCategory = Planner.Plan(config, d => d.Categories);
+        Assert.That(perCategory.Select(j => j.ToString()), Is.EqualTo(new[]
+        {
+            "mvtec/a/m1/seed0", "mvtec/a/m1/seed1", "mvtec/a/m2/seed0", "mvtec/a/m2/seed1",
+            "mvtec/b/m1/seed0", "mvtec/b/m1/seed1", "mvtec/b/m2/seed0", "mvtec/b/m2/seed1",
+        }));
+        var unified = Planner.Plan(config with { Setting = Setting.Unified }, d => d.Categories);
+        Assert.That(unified, Has.Count.EqualTo(4));
+        Assert.That(unified[0].Runs.Select(r => r.Category), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(unified[0].ModelScope, Is.EqualTo("_unified"));
+    }
+}
