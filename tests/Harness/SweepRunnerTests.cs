@@ -35,12 +35,42 @@ public class SweepRunnerTests
         return path;
     }
 
-    private static (SweepSummary Summary, SweepRunner Runner, StringWriter Log) Run(string path, bool force = false)
+    private static (SweepSummary Summary, SweepRunner Runner, StringWriter Log) Run(string path, bool force = false, CancellationToken cancellation = default)
     {
         var config = ConfigLoader.Load(path, FakeMethod.Registry, AnomalyBench.Datasets.DatasetReaders.Kinds);
         var log = new StringWriter();
         var runner = new SweepRunner(config, path, FakeMethod.Registry, new LineProgress(log));
-        return (runner.Run(force), runner, log);
+        return (runner.Run(force, cancellation), runner, log);
+    }
+
+    [Test]
+    public void AtOriginalResolutionMapsAreResizedToEachImageAndMasksAreTheFilesOwn()
+    {
+        // The quick profile feeds 64 px; the generated images are 48 px.
+        var path = Write("  - key: fake\n    profile: quick");
+        File.AppendAllText(path, "\nevaluation:\n  resolution: original\n");
+        var (summary, runner, log) = Run(path);
+        Assert.That(summary.Finished, Is.EqualTo(1), log.ToString());
+        var run = new RunKey("synthetic", "fabric", "fake", 0);
+        using var maps = AnomalyBench.Torch.Serialization.Safetensors.Load(runner.Layout.File(run, "maps.safetensors"));
+        Assert.That(maps["maps"].shape, Is.EqualTo(new long[] { 6, 48, 48 }));
+        Assert.That(maps["masks"].shape, Is.EqualTo(new long[] { 6, 48, 48 }));
+        var result = RunResult.Read(runner.Layout.File(run, "metrics.json"));
+        Assert.That(result.Protocol.Resolution, Does.StartWith("original"));
+        Assert.That(result.Metrics["pixel_auroc"], Is.Not.Null);
+    }
+
+    [Test]
+    public void ACancelledSweepStopsWithoutWritingAnyRunAndSaysSo()
+    {
+        var path = Write("  - key: fake\n    profile: quick");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var (summary, runner, _) = Run(path, cancellation: cancelled.Token);
+        Assert.That(summary.Cancelled, Is.True);
+        Assert.That(summary.ExitCode, Is.EqualTo(130));
+        Assert.That(runner.Layout.FinishedMetricsFiles(), Is.Empty);
+        Assert.That(Run(path).Summary.Finished, Is.EqualTo(1), "the next invocation runs it");
     }
 
     [Test]
