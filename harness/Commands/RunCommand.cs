@@ -49,7 +49,7 @@ internal static class RunCommand
                 var summary = Interactive(output)
                     ? RunWithBars(config, path, registry, parse.GetValue(force), cancellation.Token)
                     : new SweepRunner(config, path, registry, new LineProgress(output)).Run(parse.GetValue(force), cancellation.Token);
-                Report(summary, config, path, registry, output, error);
+                Report(summary, config, path, output, error);
                 return summary.ExitCode;
             }
             catch (Exception e) when (e is ArgumentException or IOException or DatasetLayoutException)
@@ -78,9 +78,9 @@ internal static class RunCommand
         return summary!;
     }
 
-    private static void Report(SweepSummary summary, ExperimentConfig config, string path, MethodRegistry registry, TextWriter output, TextWriter error)
+    private static void Report(SweepSummary summary, ExperimentConfig config, string path, TextWriter output, TextWriter error)
     {
-        var layout = new SweepRunner(config, path, registry, new LineProgress(TextWriter.Null)).Layout;
+        var layout = ResultsLayout.For(config, path);
         output.WriteLine($"{summary.Finished} job(s) run, {summary.Skipped} skipped (finished before), {summary.Failures.Count} failed{(summary.Cancelled ? ", stopped early" : "")}");
         output.WriteLine($"results: {layout.Root}");
         foreach (var failure in summary.Failures) error.WriteLine($"failed: {failure}");

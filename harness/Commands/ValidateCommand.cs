@@ -25,7 +25,6 @@ internal static class ValidateCommand
             try
             {
                 var config = ConfigLoader.Load(path, registry, DatasetReaders.Kinds);
-                var folder = Path.GetDirectoryName(path)!;
                 var categories = new Dictionary<string, IReadOnlyList<string>>();
                 foreach (var d in config.Datasets)
                 {
@@ -35,7 +34,7 @@ internal static class ValidateCommand
                         continue;
                     }
                     if (d.Root is null) throw new ArgumentException($"data set '{d.DisplayName}' needs a root: the folder that holds its categories");
-                    var reader = DatasetReaders.Open(d.Kind, Path.GetFullPath(Path.Combine(folder, d.Root)));
+                    var reader = DatasetReaders.Open(d.Kind, ConfigPaths.Resolve(path, d.Root));
                     var available = reader.Categories;
                     var missing = d.Categories is ["all"] ? [] : d.Categories.Where(c => !available.Contains(c)).ToList();
                     if (missing.Count > 0)

@@ -18,6 +18,10 @@ public sealed class ResultsLayout(string experimentFolder)
 
     public string Root { get; } = Path.GetFullPath(experimentFolder);
 
+    /// <summary>The layout of an experiment file's results: <c>&lt;output&gt;/&lt;experiment&gt;</c>, output relative to the file.</summary>
+    public static ResultsLayout For(Config.ExperimentConfig config, string configFile) =>
+        new(Path.Combine(Config.ConfigPaths.Resolve(configFile, config.Output), config.Experiment));
+
     public string Tables => Path.Combine(Root, "tables");
 
     public string Plots => Path.Combine(Root, "plots");

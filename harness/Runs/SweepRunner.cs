@@ -30,17 +30,17 @@ public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadO
 public sealed class SweepRunner
 {
     private readonly ExperimentConfig _config;
-    private readonly string _baseFolder;
+    private readonly string _configFile;
     private readonly MethodRegistry _registry;
     private readonly ISweepProgress _progress;
 
     public SweepRunner(ExperimentConfig config, string configFile, MethodRegistry registry, ISweepProgress progress)
     {
         _config = config;
-        _baseFolder = Path.GetDirectoryName(Path.GetFullPath(configFile))!;
+        _configFile = configFile;
         _registry = registry;
         _progress = progress;
-        Layout = new ResultsLayout(Path.Combine(ResolvePath(config.Output), config.Experiment));
+        Layout = ResultsLayout.For(config, configFile);
     }
 
     public ResultsLayout Layout { get; }
@@ -366,10 +366,5 @@ public sealed class SweepRunner
     private static Device ResolveDevice(string text) =>
         text == "auto" ? torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU : Device.Parse(text);
 
-    private string ResolvePath(string path)
-    {
-        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
-            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "");
-        return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(_baseFolder, path));
-    }
+    private string ResolvePath(string path) => ConfigPaths.Resolve(_configFile, path);
 }
