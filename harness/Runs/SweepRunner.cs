@@ -161,6 +161,7 @@ public sealed class SweepRunner
             }
         }
         var predictSeconds = clock.Elapsed.TotalSeconds;
+        _progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
 
         cancellation.ThrowIfCancellationRequested();
         _progress.Phase($"evaluate {category.Name}", 0, 1);
@@ -168,6 +169,7 @@ public sealed class SweepRunner
         var limits = new[] { _config.Evaluation.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
         var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
         var evaluateSeconds = clock.Elapsed.TotalSeconds;
+        _progress.Phase($"evaluate {category.Name}", 1, 1);
 
         var (metrics, undefined) = MetricsOf(evaluation, category, job.Dataset.DisplayName);
         var result = new RunResult
