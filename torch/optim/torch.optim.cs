@@ -25,6 +25,11 @@ public static partial class torch
 
         public static Optim.AdamW AdamW(IEnumerable<ParamGroup> param_groups, AdamWOptions defaults) => new(param_groups, defaults);
 
+        /// <summary>clovaai's AdamP (not in PyTorch itself): Adam with decoupled decay and the scale-invariance projection.</summary>
+        public static Optim.AdamP AdamP(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+            double weight_decay = 0, double delta = 0.1, double wd_ratio = 0.1, bool nesterov = false) =>
+            new(parameters, lr, beta1, beta2, eps, weight_decay, delta, wd_ratio, nesterov);
+
         /// <summary>PyTorch's <c>torch.optim.lr_scheduler</c>.</summary>
         public static class lr_scheduler
         {
