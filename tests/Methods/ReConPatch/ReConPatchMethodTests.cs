@@ -112,7 +112,9 @@ public class ReConPatchMethodTests
         Assert.That((paper.Epochs, paper.LearningRate, paper.WeightDecay, paper.AdamPDelta, paper.AdamPWdRatio, paper.CoresetRatio, paper.Sigma),
             Is.EqualTo((120, 1e-5, 1e-2, 0.1, 0.1, 0.01, 4.0)));
         Assert.That(ReConPatchOptions.Defaults(Profile.Quick).Preprocessing, Is.EqualTo(new Preprocessing(146, 128, ResizeMode.ShorterSide)));
-        using var method = ReConPatchMethod.Info.Create(paper);
+        var info = MethodRegistry.Default.Get("reconpatch");
+        Assert.That((info.OptionsType, info.SupportsUnified), Is.EqualTo((typeof(ReConPatchOptions), true)));
+        using var method = info.Create(paper);
         Assert.That(method, Is.InstanceOf<ReConPatchMethod>());
         Assert.That(() => new ReConPatchMethod(paper with { Alpha = 1.5 }), Throws.ArgumentException.With.Message.Contains("alpha"));
         Assert.That(() => new ReConPatchMethod(paper with { PatchBatchSize = 5 }), Throws.ArgumentException.With.Message.Contains("patch_batch_size"));
