@@ -52,7 +52,7 @@ public class ReConPatchBenchmarks
         ExponentialMovingAverage.Initialise(_similarity, _target);
         _optimizer = new AdamP(_target.parameters(), _options.LearningRate, weight_decay: _options.WeightDecay, delta: _options.AdamPDelta, wd_ratio: _options.AdamPWdRatio);
 
-        var root = SyntheticDataset.EnsureGenerated(new SyntheticOptions(Seed: 0, ImageSize: 256, TrainCount: 10, TestCount: 4, Categories: ["wood"]));
+        var root = SyntheticDataset.EnsureGenerated(new SyntheticOptions(Seed: 0, ImageSize: 256, TrainCount: 10, TestCount: 6, Categories: ["wood"]));
         var data = MVTecLayoutReader.Synthetic(root).Read("wood");
         _weightsFolder = Path.Combine(Path.GetTempPath(), $"anomalybench-reconpatch-bench-{Guid.NewGuid():N}");
         var fitOptions = _options with { Weights = "random", Epochs = 1 };
