@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch;
 using AnomalyBench.Torch.Serialization;
 
@@ -14,6 +16,7 @@ public static class MethodCheckpoint
 {
     public const string MethodKey = "anomalybench.method";
     public const string OptionsKey = "anomalybench.options";
+    public const string WeightsKey = "anomalybench.weights";
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -43,5 +46,35 @@ public static class MethodCheckpoint
             throw new InvalidDataException($"{path}: a checkpoint of '{stored ?? "unknown"}', not of '{key}'; point the run at a {key} checkpoint");
         }
         return state;
+    }
+
+    /// <summary>Records which backbone weights the fitted state depends on.</summary>
+    public static void SetWeights(StateDict state, WeightsProvenance? provenance) =>
+        state.Metadata[WeightsKey] = JsonSerializer.Serialize(provenance);
+
+    /// <summary>The backbone weights a checkpoint's state was fitted with.</summary>
+    public static WeightsProvenance Weights(string path, StateDict state) =>
+        state.Metadata.TryGetValue(WeightsKey, out var json) && JsonSerializer.Deserialize<WeightsProvenance>(json) is { } provenance
+            ? provenance
+            : throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights its state was fitted with ({WeightsKey})");
+
+    /// <summary>
+    /// Throws unless the checkpoint was fitted with the same hyper-parameters as <paramref name="current"/>;
+    /// <paramref name="scoringOnly"/> names the fields (snake_case) that only affect scoring and may differ.
+    /// </summary>
+    public static void CheckOptions(string path, StateDict state, MethodOptions current, IReadOnlyCollection<string> scoringOnly)
+    {
+        if (!state.Metadata.TryGetValue(OptionsKey, out var storedJson))
+            throw new InvalidDataException($"{path}: the checkpoint does not record its hyper-parameters");
+        var stored = JsonNode.Parse(storedJson) as JsonObject ?? throw new InvalidDataException($"{path}: unreadable hyper-parameters");
+        var now = (JsonObject)JsonNode.Parse(OptionsJson(current))!;
+        var differences = now.Select(p => p.Key)
+            .Concat(stored.Select(p => p.Key))
+            .Distinct(StringComparer.Ordinal)
+            .Where(name => !scoringOnly.Contains(name) && !JsonNode.DeepEquals(now[name], stored[name]))
+            .Select(name => $"{name}: checkpoint {stored[name]?.ToJsonString() ?? "none"}, this run {now[name]?.ToJsonString() ?? "none"}")
+            .ToList();
+        if (differences.Count > 0)
+            throw new InvalidDataException($"{path}: the state was fitted with other settings ({string.Join("; ", differences)})");
     }
 }

@@ -87,4 +87,37 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
         }
         return -1;
     }
+
+    /// <summary>A frozen extractor of <paramref name="stages"/> of the store's <paramref name="backbone"/> (the backbone is freed if this fails).</summary>
+    public static FeatureExtractor Create(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsSource source)
+    {
+        var network = store.Create(backbone, source);
+        try
+        {
+            return new FeatureExtractor(network, stages);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The extractor a checkpoint's state was fitted on: the same seed, or the same pretrained file
+    /// (checked by SHA-256, since fitted state only fits the weights it was computed with).
+    /// </summary>
+    public static FeatureExtractor Restore(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsProvenance provenance, string checkpoint)
+    {
+        var source = provenance.Seed is { } seed ? WeightsSource.Random(seed) : WeightsSource.Pretrained;
+        var extractor = Create(store, backbone, stages, source);
+        if (!provenance.IsRandom && extractor.provenance?.Sha256 != provenance.Sha256)
+        {
+            var found = extractor.provenance;
+            extractor.Dispose();
+            throw new InvalidDataException(
+                $"{checkpoint}: its state was fitted with {provenance}, but the weights store has {found}; point the store at that file");
+        }
+        return extractor;
+    }
 }

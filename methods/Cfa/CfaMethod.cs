@@ -4,8 +4,6 @@
 // step for step: sungwool/CFA_for_anomaly_localization trainer_cfa.py (training loop and evaluation),
 // utils/cfa.py (DSVDD, Descriptor), utils/coordconv.py and cnn/resnet.py; see methods/Cfa/README.md.
 
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AnomalyBench.Datasets;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch;
@@ -29,7 +27,6 @@ public sealed class CfaMethod : IAnomalyMethod
     private const string BankKey = "memory_bank";
     private const string DescriptorPrefix = "descriptor.";
     private const string LossPrefix = "loss.";
-    private const string WeightsMetadataKey = "anomalybench.cfa.weights";
 
     /// <summary>Options that change only how a fitted model is scored: a checkpoint may be loaded with other values.</summary>
     private static readonly string[] s_scoringOnlyOptions = ["sigma"];
@@ -85,7 +82,7 @@ public sealed class CfaMethod : IAnomalyMethod
         var source = WeightsSource.Resolve(_options.Weights, context.Weights, _options.Backbone, context.Seed);
         try
         {
-            _extractor = CreateExtractor(context.Weights, source);
+            _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
             _extractor.to(context.Device);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD).to(context.Device);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius).to(context.Device);
@@ -216,7 +213,7 @@ public sealed class CfaMethod : IAnomalyMethod
                 state.Add(prefix + key, cpu.contiguous());
             }
         }
-        state.Metadata[WeightsMetadataKey] = JsonSerializer.Serialize(_extractor.provenance);
+        MethodCheckpoint.SetWeights(state, _extractor.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
     }
 
@@ -224,22 +221,16 @@ public sealed class CfaMethod : IAnomalyMethod
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var state = MethodCheckpoint.Load(path, Key);
-        CheckOptions(path, state);
+        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
         if (!state.TryGetValue(BankKey, out var bank) || bank.dim() != 2)
             throw new InvalidDataException($"{path}: a CFA checkpoint without a [N, D] '{BankKey}'; it is incomplete");
-        if (!state.Metadata.TryGetValue(WeightsMetadataKey, out var weightsJson)
-            || JsonSerializer.Deserialize<WeightsProvenance>(weightsJson) is not { } provenance)
-            throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights it was trained with ({WeightsMetadataKey})");
+        var provenance = MethodCheckpoint.Weights(path, state);
 
         Reset();
         try
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            var source = provenance.Seed is { } seed ? WeightsSource.Random(seed) : WeightsSource.Pretrained;
-            _extractor = CreateExtractor(store, source);
-            if (!provenance.IsRandom && _extractor.provenance?.Sha256 != provenance.Sha256)
-                throw new InvalidDataException(
-                    $"{path}: it was trained with {provenance}, but the weights store has {_extractor.provenance}; point the store at that file");
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius);
             _descriptor.load_state_dict(Part(state, DescriptorPrefix));
@@ -257,37 +248,6 @@ public sealed class CfaMethod : IAnomalyMethod
 
     private static Dictionary<string, Tensor> Part(StateDict state, string prefix) =>
         state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(k => k[prefix.Length..], k => state[k], StringComparer.Ordinal);
-
-    /// <summary>The checkpoint's fitted state must come from the same settings; scoring-only options may differ.</summary>
-    private void CheckOptions(string path, StateDict state)
-    {
-        if (!state.Metadata.TryGetValue(MethodCheckpoint.OptionsKey, out var storedJson))
-            throw new InvalidDataException($"{path}: the checkpoint does not record its hyper-parameters");
-        var stored = JsonNode.Parse(storedJson) as JsonObject ?? throw new InvalidDataException($"{path}: unreadable hyper-parameters");
-        var current = (JsonObject)JsonNode.Parse(MethodCheckpoint.OptionsJson(_options))!;
-        var differences = current.Select(p => p.Key)
-            .Concat(stored.Select(p => p.Key))
-            .Distinct(StringComparer.Ordinal)
-            .Where(name => !s_scoringOnlyOptions.Contains(name) && !JsonNode.DeepEquals(current[name], stored[name]))
-            .Select(name => $"{name}: checkpoint {stored[name]?.ToJsonString() ?? "none"}, this run {current[name]?.ToJsonString() ?? "none"}")
-            .ToList();
-        if (differences.Count > 0)
-            throw new InvalidDataException($"{path}: the model was trained with other settings ({string.Join("; ", differences)})");
-    }
-
-    private FeatureExtractor CreateExtractor(WeightsStore store, WeightsSource source)
-    {
-        var backbone = store.Create(_options.Backbone, source);
-        try
-        {
-            return new FeatureExtractor(backbone, _options.Layers);
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>Moves the model and the bank to the device of the images (after Load, or for a run on another device).</summary>
     private void EnsureOn(Device device)

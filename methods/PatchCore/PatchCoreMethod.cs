@@ -5,8 +5,6 @@
 // official code step for step: amazon-science/patchcore-inspection src/patchcore/patchcore.py
 // (PatchCore.fit/_fill_memory_bank/_predict/_embed), common.py and sampler.py; see methods/PatchCore/README.md.
 
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AnomalyBench.Datasets;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch;
@@ -29,7 +27,6 @@ public sealed class PatchCoreMethod : IAnomalyMethod
     public const string Key = "patchcore";
 
     private const string BankKey = "memory_bank";
-    private const string WeightsMetadataKey = "anomalybench.patchcore.weights";
 
     /// <summary>Options that change only how a fitted bank is scored: a checkpoint may be loaded with other values.</summary>
     private static readonly string[] s_scoringOnlyOptions = ["num_neighbours", "reweight", "reweight_neighbours", "sigma", "distance_chunk", "batch_size"];
@@ -80,7 +77,7 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         var batches = new List<Tensor>();
         try
         {
-            _extractor = CreateExtractor(context.Weights, source);
+            _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
             _extractor.to(context.Device);
             using (var loader = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize)))
             {
@@ -160,7 +157,7 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         if (_extractor is null || _scorer is null) throw new InvalidOperationException("PatchCore has nothing to save yet: call Fit first");
         using var state = new StateDict();
         using (var cpu = _scorer.MemoryBank.to(Device.CPU)) state.Add(BankKey, cpu.contiguous());
-        state.Metadata[WeightsMetadataKey] = JsonSerializer.Serialize(_extractor.provenance);
+        MethodCheckpoint.SetWeights(state, _extractor.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
     }
 
@@ -168,62 +165,23 @@ public sealed class PatchCoreMethod : IAnomalyMethod
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var state = MethodCheckpoint.Load(path, Key);
-        CheckOptions(path, state);
+        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
         if (!state.TryGetValue(BankKey, out var bank))
             throw new InvalidDataException($"{path}: a PatchCore checkpoint without '{BankKey}'; it is incomplete");
         if (bank.dim() != 2 || bank.size(0) == 0 || bank.size(1) != _options.TargetDimension)
             throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", bank.shape)}], expected [M, {_options.TargetDimension}]");
-        if (!state.Metadata.TryGetValue(WeightsMetadataKey, out var weightsJson)
-            || JsonSerializer.Deserialize<WeightsProvenance>(weightsJson) is not { } provenance)
-            throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights built its memory bank ({WeightsMetadataKey})");
+        var provenance = MethodCheckpoint.Weights(path, state);
 
         Reset();
         try
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            var source = provenance.Seed is { } seed ? WeightsSource.Random(seed) : WeightsSource.Pretrained;
-            _extractor = CreateExtractor(store, source);
-            if (!provenance.IsRandom && _extractor.provenance?.Sha256 != provenance.Sha256)
-                throw new InvalidDataException(
-                    $"{path}: its memory bank was built with {provenance}, but the weights store has {_extractor.provenance}; " +
-                    "the bank only fits the weights it was built with: point the store at that file");
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
             _scorer = new NearestNeighbourScorer(bank.clone(), _options.DistanceChunk);
         }
         catch
         {
             Reset();
-            throw;
-        }
-    }
-
-    /// <summary>The checkpoint's fitted state must come from the same settings; scoring-only options may differ.</summary>
-    private void CheckOptions(string path, StateDict state)
-    {
-        if (!state.Metadata.TryGetValue(MethodCheckpoint.OptionsKey, out var storedJson))
-            throw new InvalidDataException($"{path}: the checkpoint does not record its hyper-parameters");
-        var stored = JsonNode.Parse(storedJson) as JsonObject ?? throw new InvalidDataException($"{path}: unreadable hyper-parameters");
-        var current = (JsonObject)JsonNode.Parse(MethodCheckpoint.OptionsJson(_options))!;
-        var differences = current.Select(p => p.Key)
-            .Concat(stored.Select(p => p.Key))
-            .Distinct(StringComparer.Ordinal)
-            .Where(name => !s_scoringOnlyOptions.Contains(name) && !JsonNode.DeepEquals(current[name], stored[name]))
-            .Select(name => $"{name}: checkpoint {stored[name]?.ToJsonString() ?? "none"}, this run {current[name]?.ToJsonString() ?? "none"}")
-            .ToList();
-        if (differences.Count > 0)
-            throw new InvalidDataException($"{path}: the memory bank was built with other settings ({string.Join("; ", differences)})");
-    }
-
-    /// <summary>The frozen backbone cut after the deepest requested layer (official NetworkFeatureAggregator).</summary>
-    private FeatureExtractor CreateExtractor(WeightsStore store, WeightsSource source)
-    {
-        var backbone = store.Create(_options.Backbone, source);
-        try
-        {
-            return new FeatureExtractor(backbone, _options.Layers);
-        }
-        catch
-        {
-            backbone.Dispose();
             throw;
         }
     }

@@ -5,8 +5,6 @@
 // (nearest-neighbour distance in f-space, image score = max, bilinear upsampling and σ = 4 Gaussian).
 // No official code exists; see methods/ReConPatch/README.md for every choice the paper does not state.
 
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AnomalyBench.Datasets;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Methods.PatchCore;
@@ -29,7 +27,6 @@ public sealed class ReConPatchMethod : IAnomalyMethod
     private const string BankKey = "memory_bank";
     private const string WeightKey = "representation.weight";
     private const string BiasKey = "representation.bias";
-    private const string WeightsMetadataKey = "anomalybench.reconpatch.weights";
 
     /// <summary>Options that change only how a fitted model is scored: a checkpoint may be loaded with other values.</summary>
     private static readonly string[] s_scoringOnlyOptions = ["sigma", "distance_chunk", "batch_size"];
@@ -81,7 +78,7 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         var batches = new List<Tensor>();
         try
         {
-            _extractor = CreateExtractor(context.Weights, source);
+            _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
             _extractor.to(context.Device);
             using (var loader = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize)))
             {
@@ -189,7 +186,7 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         using (var cpu = _scorer.MemoryBank.to(Device.CPU)) state.Add(BankKey, cpu.contiguous());
         using (var cpu = _representation.weight.to(Device.CPU)) state.Add(WeightKey, cpu.contiguous());
         using (var cpu = _representation.bias!.to(Device.CPU)) state.Add(BiasKey, cpu.contiguous());
-        state.Metadata[WeightsMetadataKey] = JsonSerializer.Serialize(_extractor.provenance);
+        MethodCheckpoint.SetWeights(state, _extractor.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
     }
 
@@ -197,24 +194,17 @@ public sealed class ReConPatchMethod : IAnomalyMethod
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var state = MethodCheckpoint.Load(path, Key);
-        CheckOptions(path, state);
+        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
         var bank = Require(path, state, BankKey, [-1, _options.RepresentationDimension]);
         var weight = Require(path, state, WeightKey, [_options.RepresentationDimension, _options.FeatureDimension]);
         var bias = Require(path, state, BiasKey, [_options.RepresentationDimension]);
-        if (!state.Metadata.TryGetValue(WeightsMetadataKey, out var weightsJson)
-            || JsonSerializer.Deserialize<WeightsProvenance>(weightsJson) is not { } provenance)
-            throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights built its memory bank ({WeightsMetadataKey})");
+        var provenance = MethodCheckpoint.Weights(path, state);
 
         Reset();
         try
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            var source = provenance.Seed is { } seed ? WeightsSource.Random(seed) : WeightsSource.Pretrained;
-            _extractor = CreateExtractor(store, source);
-            if (!provenance.IsRandom && _extractor.provenance?.Sha256 != provenance.Sha256)
-                throw new InvalidDataException(
-                    $"{path}: its memory bank was built with {provenance}, but the weights store has {_extractor.provenance}; " +
-                    "the bank only fits the weights it was built with: point the store at that file");
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
             _representation = CopyRepresentation(weight, bias, Device.CPU);
             _scorer = new NearestNeighbourScorer(bank.clone(), _options.DistanceChunk);
         }
@@ -233,36 +223,6 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         if (tensor.dim() != shape.Length || tensor.shape.Zip(shape).Any(p => p.Second >= 0 ? p.First != p.Second : p.First < 1))
             throw new InvalidDataException($"{path}: '{key}' is [{string.Join(", ", tensor.shape)}], expected [{string.Join(", ", shape.Select(s => s < 0 ? "M" : s.ToString()))}]");
         return tensor;
-    }
-
-    private void CheckOptions(string path, StateDict state)
-    {
-        if (!state.Metadata.TryGetValue(MethodCheckpoint.OptionsKey, out var storedJson))
-            throw new InvalidDataException($"{path}: the checkpoint does not record its hyper-parameters");
-        var stored = JsonNode.Parse(storedJson) as JsonObject ?? throw new InvalidDataException($"{path}: unreadable hyper-parameters");
-        var current = (JsonObject)JsonNode.Parse(MethodCheckpoint.OptionsJson(_options))!;
-        var differences = current.Select(p => p.Key)
-            .Concat(stored.Select(p => p.Key))
-            .Distinct(StringComparer.Ordinal)
-            .Where(name => !s_scoringOnlyOptions.Contains(name) && !JsonNode.DeepEquals(current[name], stored[name]))
-            .Select(name => $"{name}: checkpoint {stored[name]?.ToJsonString() ?? "none"}, this run {current[name]?.ToJsonString() ?? "none"}")
-            .ToList();
-        if (differences.Count > 0)
-            throw new InvalidDataException($"{path}: the model was fitted with other settings ({string.Join("; ", differences)})");
-    }
-
-    private FeatureExtractor CreateExtractor(WeightsStore store, WeightsSource source)
-    {
-        var backbone = store.Create(_options.Backbone, source);
-        try
-        {
-            return new FeatureExtractor(backbone, _options.Layers);
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
     }
 
     private void EnsureOn(Device device)
