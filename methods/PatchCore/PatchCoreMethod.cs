@@ -74,29 +74,11 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         torch.manual_seed(context.Seed);
         _weights = context.Weights;
         var source = WeightsSource.Resolve(_options.Weights, context.Weights, _options.Backbone, context.Seed);
-        var batches = new List<Tensor>();
         try
         {
             _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
             _extractor.to(context.Device);
-            using (var loader = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize)))
-            {
-                var done = 0;
-                context.Log.Progress("extract", 0, train.Count);
-                foreach (var batch in loader)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    using var scope = torch.NewDisposeScope();
-                    // Everything of the step goes with its scope but the patch vectors, kept for the bank.
-                    batches.Add(Embed(batch.Images).Vectors.DetachFromDisposeScope());
-                    done += batch.Count;
-                    context.Log.Progress("extract", done, train.Count);
-                }
-            }
-            // The whole bank is concatenated once; the per-batch pieces go at once.
-            using var features = torch.cat(batches.ToArray());
-            foreach (var t in batches) t.Dispose();
-            batches.Clear();
+            using var features = TrainingPatches.Extract(train, _options.Preprocessing, _options.BatchSize, images => Embed(images).Vectors, context);
 
             var sampler = new ApproximateGreedyCoresetSampler(_options.CoresetRatio, _options.CoresetStarts, _options.ProjectionDimension);
             using var indices = sampler.SampleIndices(features, cancellation, (k, total) => context.Log.Progress("coreset", k, total));
@@ -106,10 +88,6 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         {
             Reset();
             throw;
-        }
-        finally
-        {
-            foreach (var t in batches) t.Dispose();
         }
     }
 

@@ -75,28 +75,11 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         torch.manual_seed(context.Seed);
         _weights = context.Weights;
         var source = WeightsSource.Resolve(_options.Weights, context.Weights, _options.Backbone, context.Seed);
-        var batches = new List<Tensor>();
         try
         {
             _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
             _extractor.to(context.Device);
-            using (var loader = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize)))
-            {
-                var done = 0;
-                context.Log.Progress("extract", 0, train.Count);
-                foreach (var batch in loader)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    using var scope = torch.NewDisposeScope();
-                    using var noGrad = torch.no_grad();
-                    batches.Add(Embed(batch.Images).Vectors.DetachFromDisposeScope());
-                    done += batch.Count;
-                    context.Log.Progress("extract", done, train.Count);
-                }
-            }
-            using var features = torch.cat(batches.ToArray());
-            foreach (var t in batches) t.Dispose();
-            batches.Clear();
+            using var features = TrainingPatches.Extract(train, _options.Preprocessing, _options.BatchSize, images => Embed(images).Vectors, context);
 
             using var similarity = new ReConPatchHeads(_options.FeatureDimension, _options.RepresentationDimension, _options.ProjectionDimension).to(context.Device);
             using var target = new ReConPatchHeads(_options.FeatureDimension, _options.RepresentationDimension, _options.ProjectionDimension).to(context.Device);
@@ -113,10 +96,6 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         {
             Reset();
             throw;
-        }
-        finally
-        {
-            foreach (var t in batches) t.Dispose();
         }
     }
 
