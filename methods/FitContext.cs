@@ -5,10 +5,17 @@ namespace AnomalyBench.Methods;
 
 /// <summary>
 /// Where and how a method runs: the device, the run's seed (the sweep's seed always wins
-/// over a paper's fixed seed), the weights store for pretrained backbones, the training log
-/// and a cancellation token checked between steps (Ctrl-C stops after the current step).
+/// over a paper's fixed seed), the weights store for pretrained backbones, the training log,
+/// a cancellation token checked between steps (Ctrl-C stops after the current step) and, when the
+/// runner asks for it, an intermediate test-set evaluation that methods with <c>eval_every</c> call.
 /// </summary>
-public sealed record FitContext(Device Device, ulong Seed, WeightsStore Weights, ITrainingLog Log, CancellationToken Cancellation = default);
+public sealed record FitContext(
+    Device Device,
+    ulong Seed,
+    WeightsStore Weights,
+    ITrainingLog Log,
+    CancellationToken Cancellation = default,
+    IIntermediateEvaluation? Intermediate = null);
 
 /// <summary>Receives what a method reports while it fits: one row per optimisation step (train_log.csv) and progress of its phases.</summary>
 public interface ITrainingLog

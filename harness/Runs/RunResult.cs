@@ -40,6 +40,10 @@ public sealed record RunResult
     public required RunCounts Counts { get; init; }
     public required DateTimeOffset FinishedAt { get; init; }
 
+    /// <summary>Test-set metrics during training (a method's <c>eval_every</c>), labelled as such; absent when not asked for.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IntermediateTestMetrics? IntermediateTestMetrics { get; init; }
+
     public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,

@@ -106,10 +106,12 @@ public sealed class SweepRunner
         torch.manual_seed(seed);
         using var method = info.Create(options);
         var log = new RunLog(_progress);
+        var testSet = new TestSetEvaluation(_config.Evaluation, device, _progress);
+        var intermediate = new IntermediateEvaluation(testSet, categories, options, job.Dataset.DisplayName, _progress, cancellation);
 
         var clock = Stopwatch.StartNew();
-        method.Fit(categories.SelectMany(c => c.Train).ToList(), new FitContext(device, seed, store, log, cancellation));
-        var fitSeconds = clock.Elapsed.TotalSeconds;
+        method.Fit(categories.SelectMany(c => c.Train).ToList(), new FitContext(device, seed, store, log, cancellation, intermediate));
+        var fitSeconds = clock.Elapsed.TotalSeconds - intermediate.Seconds;
         cancellation.ThrowIfCancellationRequested();
         var modelFolder = Layout.ModelFolder(job);
         Directory.CreateDirectory(modelFolder);
@@ -120,58 +122,17 @@ public sealed class SweepRunner
         foreach (var category in categories)
         {
             var run = new RunKey(job.Dataset.DisplayName, category.Name, job.Method.Name, job.Seed);
-            var result = EvaluateRun(run, job, category, method, options, device, fitSeconds, cancellation);
+            var scored = testSet.Run(category, method, options, cancellation);
+            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, intermediate.For(category.Name));
             summary.Append(summary.Length == 0 ? "" : "; ").Append(category.Name).Append(": ").Append(Headline(result));
         }
         return summary.ToString();
     }
 
-    private RunResult EvaluateRun(RunKey run, TrainingJob job, DatasetCategory category, IAnomalyMethod method, MethodOptions options,
-        Device device, double fitSeconds, CancellationToken cancellation)
+    private RunResult WriteRun(RunKey run, TrainingJob job, DatasetCategory category, ScoredTestSet scored, IAnomalyMethod method, MethodOptions options,
+        Device device, double fitSeconds, IntermediateTestMetrics? intermediate)
     {
-        var original = _config.Evaluation.Resolution == EvaluationResolution.Original;
-        var images = new List<PixelImage>(category.Test.Count);
-        var scores = new List<float>(category.Test.Count);
-        var labels = new List<byte>(category.Test.Count);
-        var clock = Stopwatch.StartNew();
-        using (var loader = new DataLoader(category.Test, options.Preprocessing, device, new LoaderOptions(BatchSize: options.BatchSize)))
-        {
-            foreach (var batch in loader)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                _progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
-                using var scope = torch.NewDisposeScope();
-                using var prediction = method.Predict(batch.Images);
-                var size = batch.Images.size(2);
-                var maps = prediction.Maps;
-                // Methods answer at their own input resolution; evaluation wants the batch's.
-                if (maps.size(1) != size || maps.size(2) != size)
-                    maps = F.interpolate(maps.unsqueeze(1), [size, size], mode: "bilinear", align_corners: false).squeeze(1);
-                var mapValues = maps.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
-                var maskValues = batch.Masks.to(Device.CPU).contiguous().data<byte>();
-                scores.AddRange(prediction.Scores.to(Device.CPU, ScalarType.Float32).data<float>());
-                labels.AddRange(batch.Labels.to(Device.CPU).data<long>().Select(l => (byte)l));
-                var n = (int)(size * size);
-                for (var b = 0; b < batch.Count; b++)
-                {
-                    var map = mapValues.AsSpan(b * n, n).ToArray();
-                    var mask = maskValues.AsSpan(b * n, n).ToArray();
-                    images.Add(original ? AtOriginalSize(map, (int)size, batch.Samples[b], batch.OriginalSizes[b]) : new PixelImage(map, mask, (int)size, (int)size));
-                }
-            }
-        }
-        var predictSeconds = clock.Elapsed.TotalSeconds;
-        _progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
-
-        cancellation.ThrowIfCancellationRequested();
-        _progress.Phase($"evaluate {category.Name}", 0, 1);
-        clock.Restart();
-        var limits = new[] { _config.Evaluation.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
-        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
-        var evaluateSeconds = clock.Elapsed.TotalSeconds;
-        _progress.Phase($"evaluate {category.Name}", 1, 1);
-
-        var (metrics, undefined) = MetricsOf(evaluation, category, job.Dataset.DisplayName);
+        var (metrics, undefined) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, job.Dataset.DisplayName);
         var result = new RunResult
         {
             Experiment = _config.Experiment,
@@ -184,65 +145,34 @@ public sealed class SweepRunner
             Profile = job.Method.Profile.ToString().ToLowerInvariant(),
             Metrics = metrics,
             Undefined = undefined,
-            Timings = new RunTimings(fitSeconds, predictSeconds, evaluateSeconds, images.Count / Math.Max(predictSeconds, 1e-9)),
+            Timings = new RunTimings(fitSeconds, scored.PredictSeconds, scored.EvaluateSeconds, scored.Images.Count / Math.Max(scored.PredictSeconds, 1e-9)),
             Device = device.ToString(),
             Threads = torch.get_num_threads(),
             Weights = method.WeightsProvenance,
             Options = JsonNode.Parse(MethodCheckpoint.OptionsJson(options))!.AsObject(),
             Protocol = new EvaluationProtocol(
-                original ? "original image size (maps resized bilinearly)" : $"method input ({options.Preprocessing.OutputSize} px, masks resized nearest)",
+                _config.Evaluation.Resolution == EvaluationResolution.Original
+                    ? "original image size (maps resized bilinearly)"
+                    : $"method input ({options.Preprocessing.OutputSize} px, masks resized nearest)",
                 "mask value > 0",
                 "the method's image score",
                 _config.Evaluation.ProLimit,
-                evaluation.Pixel.Aupro.FirstOrDefault()?.Method ?? "not computed"),
+                scored.Evaluation.Pixel.Aupro.FirstOrDefault()?.Method ?? "not computed"),
             Counts = new RunCounts(category.Train.Count, category.Test.Count, category.AnomalousTestCount),
             FinishedAt = DateTimeOffset.Now,
+            IntermediateTestMetrics = intermediate,
         };
 
         Directory.CreateDirectory(Layout.RunFolder(run));
-        AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.ScoresFile), ScoresCsv(category.Test, scores));
-        AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.CurvesFile), CurvesJson(evaluation));
-        WriteMaps(Layout.File(run, ResultsLayout.MapsFile), images, labels, scores);
+        AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.ScoresFile), ScoresCsv(category.Test, scored.Scores));
+        AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.CurvesFile), CurvesJson(scored.Evaluation));
+        WriteMaps(Layout.File(run, ResultsLayout.MapsFile), scored.Images, scored.Labels, scored.Scores);
         if (job.Setting == Setting.Unified)
             AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.TrainLogFile), File.ReadAllText(Path.Combine(Layout.ModelFolder(job), ResultsLayout.TrainLogFile)));
         File.Delete(Layout.File(run, ResultsLayout.ErrorFile));
         // Last: its presence marks the run finished.
         AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.MetricsFile), result.ToJson());
         return result;
-    }
-
-    private static PixelImage AtOriginalSize(float[] map, int size, Sample sample, (int Height, int Width) original)
-    {
-        using var scope = torch.NewDisposeScope();
-        var t = torch.from_array(map, [1, 1, size, size]);
-        var resized = F.interpolate(t, [original.Height, original.Width], mode: "bilinear", align_corners: false);
-        var mask = ImagePipeline.ReadMaskAtOriginalSize(sample);
-        return new PixelImage(resized.contiguous().data<float>(), mask.to(ScalarType.Byte).contiguous().data<byte>(), original.Height, original.Width);
-    }
-
-    private static (Dictionary<string, double?> Metrics, Dictionary<string, string> Undefined) MetricsOf(EvaluationResult evaluation, DatasetCategory category, string dataset)
-    {
-        var metrics = new Dictionary<string, double?>(StringComparer.Ordinal);
-        var undefined = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in evaluation.Values)
-        {
-            var pixelLevel = key.StartsWith("pixel", StringComparison.Ordinal) || key.StartsWith("aupro", StringComparison.Ordinal);
-            if (pixelLevel && !category.HasPixelMasks)
-            {
-                metrics[key] = null;
-                undefined[key] = $"not applicable: {dataset} is an image-level data set without pixel masks";
-            }
-            else if (value.IsDefined)
-            {
-                metrics[key] = value.Value;
-            }
-            else
-            {
-                metrics[key] = null;
-                undefined[key] = value.UndefinedReason!;
-            }
-        }
-        return (metrics, undefined);
     }
 
     private static string ScoresCsv(IReadOnlyList<Sample> samples, IReadOnlyList<float> scores)
@@ -357,10 +287,13 @@ public sealed class SweepRunner
         {
             if (entry.Options is not IBackboneOptions b) continue;
             var auto = b.Weights.Equals("auto", StringComparison.OrdinalIgnoreCase);
-            if (b.Weights.Equals("random", StringComparison.OrdinalIgnoreCase) || (auto && store.Find(b.Backbone) is null))
+            foreach (var backbone in b.Backbones)
             {
-                _progress.Warning($"{entry.Name}: {b.Backbone} runs with RANDOM weights (seeded){(auto ? $": no pretrained file in {store.Folder}" : "")}; " +
-                                  "results are not comparable with the paper and say so in every row. `harness weights` shows what the store has.");
+                if (b.Weights.Equals("random", StringComparison.OrdinalIgnoreCase) || (auto && store.Find(backbone) is null))
+                {
+                    _progress.Warning($"{entry.Name}: {backbone} runs with RANDOM weights (seeded){(auto ? $": no pretrained file in {store.Folder}" : "")}; " +
+                                      "results are not comparable with the paper and say so in every row. `harness weights` shows what the store has.");
+                }
             }
         }
     }

@@ -28,8 +28,8 @@ public sealed class CfaMethod : IAnomalyMethod
     private const string DescriptorPrefix = "descriptor.";
     private const string LossPrefix = "loss.";
 
-    /// <summary>Options that change only how a fitted model is scored: a checkpoint may be loaded with other values.</summary>
-    private static readonly string[] s_scoringOnlyOptions = ["sigma"];
+    /// <summary>Options that change only how a fitted model is scored, or nothing about it: a checkpoint may be loaded with other values.</summary>
+    private static readonly string[] s_scoringOnlyOptions = ["sigma", "eval_every"];
 
     private readonly CfaOptions _options;
     private WeightsStore? _weights;
@@ -159,6 +159,7 @@ public sealed class CfaMethod : IAnomalyMethod
                 context.Log.Progress($"epoch {epoch}/{_options.Epochs}", batches, loader.BatchCount);
             }
             epochLosses.Add(batches == 0 ? double.NaN : sum / batches);
+            if (_options.EvalEvery > 0 && epoch % _options.EvalEvery == 0) context.Intermediate?.Evaluate(this, $"epoch {epoch}");
         }
         EpochLosses = epochLosses;
     }

@@ -64,6 +64,13 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
     /// <summary>AdamW weight decay (official 5e-4, with amsgrad).</summary>
     public double WeightDecay { get; init; } = 5e-4;
 
+    /// <summary>
+    /// Evaluate the test set after every n-th epoch and record the metrics in metrics.json as intermediate, for the
+    /// training curve only (official trainer_cfa.py evaluates every epoch and keeps the best, a test-set selection
+    /// this harness does not make). 0 (default) turns it off.
+    /// </summary>
+    public int EvalEvery { get; init; }
+
     /// <summary>σ of the Gaussian that smooths the upsampled map (official <c>gaussian_filter(σ=4)</c>); 0 disables it.</summary>
     public double Sigma { get; init; } = 4;
 
@@ -96,6 +103,7 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
         if (!(Nu > 0)) throw new ArgumentException($"nu must be positive, got {Nu}");
         if (!(Radius >= 0)) throw new ArgumentException($"radius must be 0 or positive, got {Radius}");
         if (Epochs < 0) throw new ArgumentException($"epochs must be 0 or more, got {Epochs}");
+        if (EvalEvery < 0) throw new ArgumentException($"eval_every must be 0 (off) or a number of epochs, got {EvalEvery}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning_rate must be positive, got {LearningRate}");
         if (!(WeightDecay >= 0)) throw new ArgumentException($"weight_decay must be 0 or positive, got {WeightDecay}");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {Sigma}");

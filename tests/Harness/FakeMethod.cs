@@ -11,6 +11,9 @@ public sealed record FakeOptions : MethodOptions
     public string Backbone { get; init; } = "none";
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
     public bool FailOnFit { get; init; }
+
+    /// <summary>Asks the runner for an intermediate evaluation after every n-th of two "epochs" (0: never).</summary>
+    public int EvalEvery { get; init; }
 }
 
 public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
@@ -20,7 +23,11 @@ public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
     public void Fit(IReadOnlyList<Sample> train, FitContext context)
     {
         if (options.FailOnFit) throw new InvalidDataException("fake failure while fitting");
-        context.Log.Step(1, new Dictionary<string, double> { ["loss"] = 0.5 }, 0.1);
+        for (var epoch = 1; epoch <= 2; epoch++)
+        {
+            context.Log.Step(epoch, new Dictionary<string, double> { ["loss"] = 0.5 / epoch }, 0.1);
+            if (options.EvalEvery > 0 && epoch % options.EvalEvery == 0) context.Intermediate?.Evaluate(this, $"epoch {epoch}");
+        }
     }
 
     public Prediction Predict(Tensor images)

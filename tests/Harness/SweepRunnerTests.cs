@@ -99,6 +99,31 @@ public class SweepRunnerTests
     }
 
     [Test]
+    public void EvalEveryRecordsLabelledIntermediateTestMetricsThatTablesIgnore()
+    {
+        var path = Write("  - key: fake\n    profile: quick\n    eval_every: 1", categories: "[fabric, washer]");
+        var (summary, runner, log) = Run(path);
+        Assert.That(summary.Finished, Is.EqualTo(2), log.ToString());
+        var run = new RunKey("synthetic", "washer", "fake", 0);
+        var json = File.ReadAllText(runner.Layout.File(run, "metrics.json"));
+        Assert.That(json, Does.Contain("\"intermediate_test_metrics\"").And.Contain("no epoch was selected"));
+        var result = RunResult.Read(runner.Layout.File(run, "metrics.json"));
+        var intermediate = result.IntermediateTestMetrics!;
+        Assert.That(intermediate.Points.Select(p => p.After), Is.EqualTo(new[] { "epoch 1", "epoch 2" }));
+        // The fake model does not change while it "trains": each point measures exactly what the final evaluation does.
+        foreach (var point in intermediate.Points)
+            Assert.That(point.Metrics, Is.EquivalentTo(result.Metrics), point.After);
+        Assert.That(log.ToString(), Does.Contain("eval_every (epoch 2) washer"));
+        var table = File.ReadAllText(Path.Combine(runner.Layout.Tables, "all_runs.csv"));
+        Assert.That(table, Does.Not.Contain("epoch"), "tables carry the final metrics only");
+
+        var plain = Write("  - key: fake\n    profile: quick\n    name: plain");
+        Run(plain);
+        Assert.That(File.ReadAllText(runner.Layout.File(new RunKey("synthetic", "fabric", "plain", 0), "metrics.json")),
+            Does.Not.Contain("intermediate"), "absent unless asked for");
+    }
+
+    [Test]
     public void ASecondInvocationSkipsFinishedRunsAndForceRedoesThem()
     {
         var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");

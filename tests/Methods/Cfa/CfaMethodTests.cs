@@ -130,6 +130,39 @@ public class CfaMethodTests
     }
 
     [Test]
+    public void EvalEveryHandsTheModelBeingTrainedToTheIntermediateEvaluation()
+    {
+        var options = Quick with { Preprocessing = new Preprocessing(64), Epochs = 5, EvalEvery = 2 };
+        var train = _data.Train.Take(8).ToList();
+        using var images = Images(_data.Test.Take(2).ToList(), options.Preprocessing);
+        var probe = new ProbeEvaluation(images);
+        using var method = new CfaMethod(options);
+        method.Fit(train, Context() with { Intermediate = probe });
+        Assert.That(probe.Points, Is.EqualTo(new[] { "epoch 2", "epoch 4" }), "after every second epoch; the last (5) is the run's own result");
+        Assert.That(probe.Methods.All(m => ReferenceEquals(m, method)), Is.True);
+        // The model keeps training after an intermediate evaluation: the scores at epoch 2 differ from the final ones.
+        using var final = method.Predict(images);
+        Assert.That(probe.Scores[0].SequenceEqual(final.Scores.data<float>().ToArray()), Is.False);
+        Assert.That(() => new CfaMethod(options with { EvalEvery = -1 }), Throws.ArgumentException.With.Message.Contains("eval_every"));
+    }
+
+    /// <summary>Records the points it is called at and the image scores of a fixed batch there.</summary>
+    private sealed class ProbeEvaluation(Tensor images) : IIntermediateEvaluation
+    {
+        public List<string> Points { get; } = [];
+        public List<IAnomalyMethod> Methods { get; } = [];
+        public List<float[]> Scores { get; } = [];
+
+        public void Evaluate(IAnomalyMethod method, string point)
+        {
+            Points.Add(point);
+            Methods.Add(method);
+            using var prediction = method.Predict(images);
+            Scores.Add(prediction.Scores.data<float>().ToArray());
+        }
+    }
+
+    [Test]
     public void StopsWhenCancelled()
     {
         using var cancelled = new CancellationTokenSource();

@@ -1,0 +1,55 @@
+using AnomalyBench.Datasets;
+using AnomalyBench.Methods;
+
+namespace AnomalyBench.Harness.Runs;
+
+/// <summary>The test-set metrics of a model at one point of its training (<see cref="After"/>: "epoch 5").</summary>
+public sealed record IntermediatePoint(string After, IReadOnlyDictionary<string, double?> Metrics);
+
+/// <summary>
+/// A run's intermediate test-set metrics (a method's <c>eval_every</c>), as metrics.json carries them: labelled by
+/// <see cref="Note"/> so that nobody mistakes them for results. Tables never read them.
+/// </summary>
+public sealed record IntermediateTestMetrics(string Note, IReadOnlyList<IntermediatePoint> Points)
+{
+    public const string Label =
+        "test-set metrics of the model during training (eval_every), for the training curve only: " +
+        "the run's metrics are the final model's and no epoch was selected on these";
+}
+
+/// <summary>
+/// The runner's side of <see cref="IIntermediateEvaluation"/>: evaluates every category of a training job with the
+/// model as it is at that point of training and keeps the metrics per category. The time it takes is kept apart so
+/// that the run's fit seconds stay the cost of fitting alone.
+/// </summary>
+internal sealed class IntermediateEvaluation(
+    TestSetEvaluation evaluation,
+    IReadOnlyList<DatasetCategory> categories,
+    MethodOptions options,
+    string dataset,
+    ISweepProgress progress,
+    CancellationToken cancellation) : IIntermediateEvaluation
+{
+    private readonly Dictionary<string, List<IntermediatePoint>> _points = new(StringComparer.Ordinal);
+
+    /// <summary>Seconds spent in intermediate evaluations.</summary>
+    public double Seconds { get; private set; }
+
+    public void Evaluate(IAnomalyMethod method, string point)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var category in categories)
+        {
+            progress.Phase($"eval_every ({point}) {category.Name}", 0, 1);
+            var scored = evaluation.Run(category, method, options, cancellation);
+            var (metrics, _) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, dataset);
+            if (!_points.TryGetValue(category.Name, out var list)) _points[category.Name] = list = [];
+            list.Add(new IntermediatePoint(point, metrics));
+        }
+        Seconds += clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>What metrics.json of <paramref name="category"/> records, or null when nothing was evaluated.</summary>
+    public IntermediateTestMetrics? For(string category) =>
+        _points.TryGetValue(category, out var list) && list.Count > 0 ? new IntermediateTestMetrics(IntermediateTestMetrics.Label, list) : null;
+}

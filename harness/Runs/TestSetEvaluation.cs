@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using AnomalyBench.Datasets;
+using AnomalyBench.Harness.Config;
+using AnomalyBench.Methods;
+using AnomalyBench.Metrics;
+using AnomalyBench.Torch;
+using F = AnomalyBench.Torch.torch.nn.functional;
+
+namespace AnomalyBench.Harness.Runs;
+
+/// <summary>A category's test set predicted and evaluated: per-image maps with masks, scores, labels, the metrics and the time each part took.</summary>
+internal sealed record ScoredTestSet(
+    IReadOnlyList<PixelImage> Images,
+    IReadOnlyList<float> Scores,
+    IReadOnlyList<byte> Labels,
+    EvaluationResult Evaluation,
+    double PredictSeconds,
+    double EvaluateSeconds);
+
+/// <summary>
+/// Predicts a category's test set with a method and evaluates it under the experiment's protocol (resolution, AUPRO
+/// limits). The final evaluation of every run and the intermediate ones of <c>eval_every</c> go through here, so both
+/// measure the same thing.
+/// </summary>
+internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, ISweepProgress progress)
+{
+    public bool AtOriginalSize => config.Resolution == EvaluationResolution.Original;
+
+    public ScoredTestSet Run(DatasetCategory category, IAnomalyMethod method, MethodOptions options, CancellationToken cancellation)
+    {
+        var images = new List<PixelImage>(category.Test.Count);
+        var scores = new List<float>(category.Test.Count);
+        var labels = new List<byte>(category.Test.Count);
+        var clock = Stopwatch.StartNew();
+        using (var loader = new DataLoader(category.Test, options.Preprocessing, device, new LoaderOptions(BatchSize: options.BatchSize)))
+        {
+            foreach (var batch in loader)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
+                using var scope = torch.NewDisposeScope();
+                using var prediction = method.Predict(batch.Images);
+                var size = batch.Images.size(2);
+                var maps = prediction.Maps;
+                // Methods answer at their own input resolution; evaluation wants the batch's.
+                if (maps.size(1) != size || maps.size(2) != size)
+                    maps = F.interpolate(maps.unsqueeze(1), [size, size], mode: "bilinear", align_corners: false).squeeze(1);
+                var mapValues = maps.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
+                var maskValues = batch.Masks.to(Device.CPU).contiguous().data<byte>();
+                scores.AddRange(prediction.Scores.to(Device.CPU, ScalarType.Float32).data<float>());
+                labels.AddRange(batch.Labels.to(Device.CPU).data<long>().Select(l => (byte)l));
+                var n = (int)(size * size);
+                for (var b = 0; b < batch.Count; b++)
+                {
+                    var map = mapValues.AsSpan(b * n, n).ToArray();
+                    var mask = maskValues.AsSpan(b * n, n).ToArray();
+                    images.Add(AtOriginalSize ? ToOriginalSize(map, (int)size, batch.Samples[b], batch.OriginalSizes[b]) : new PixelImage(map, mask, (int)size, (int)size));
+                }
+            }
+        }
+        var predictSeconds = clock.Elapsed.TotalSeconds;
+        progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
+
+        cancellation.ThrowIfCancellationRequested();
+        progress.Phase($"evaluate {category.Name}", 0, 1);
+        clock.Restart();
+        var limits = new[] { config.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
+        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
+        progress.Phase($"evaluate {category.Name}", 1, 1);
+        return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Metric key → value (null when undefined) and key → why it is undefined; pixel metrics of a data set without
+    /// pixel masks are "not applicable" rather than computed on empty masks.
+    /// </summary>
+    public static (Dictionary<string, double?> Metrics, Dictionary<string, string> Undefined) MetricsOf(EvaluationResult evaluation, DatasetCategory category, string dataset)
+    {
+        var metrics = new Dictionary<string, double?>(StringComparer.Ordinal);
+        var undefined = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in evaluation.Values)
+        {
+            var pixelLevel = key.StartsWith("pixel", StringComparison.Ordinal) || key.StartsWith("aupro", StringComparison.Ordinal);
+            if (pixelLevel && !category.HasPixelMasks)
+            {
+                metrics[key] = null;
+                undefined[key] = $"not applicable: {dataset} is an image-level data set without pixel masks";
+            }
+            else if (value.IsDefined)
+            {
+                metrics[key] = value.Value;
+            }
+            else
+            {
+                metrics[key] = null;
+                undefined[key] = value.UndefinedReason!;
+            }
+        }
+        return (metrics, undefined);
+    }
+
+    private static PixelImage ToOriginalSize(float[] map, int size, Sample sample, (int Height, int Width) original)
+    {
+        using var scope = torch.NewDisposeScope();
+        var t = torch.from_array(map, [1, 1, size, size]);
+        var resized = F.interpolate(t, [original.Height, original.Width], mode: "bilinear", align_corners: false);
+        var mask = ImagePipeline.ReadMaskAtOriginalSize(sample);
+        return new PixelImage(resized.contiguous().data<float>(), mask.to(ScalarType.Byte).contiguous().data<byte>(), original.Height, original.Width);
+    }
+}
