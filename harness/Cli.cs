@@ -21,6 +21,7 @@ public static class Cli
             MethodsCommand.Create(registry),
             DatasetsCommand.Create(),
             PrepareCommand.Create(),
+            ReportCommand.Create(),
         };
         return root;
     }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AnomalyBench.Datasets;
 using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Reports;
 using AnomalyBench.Methods;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Metrics;
@@ -25,7 +26,7 @@ public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadO
 /// job fit, predict, evaluate and write the run's files. Finished runs (metrics.json present)
 /// are skipped unless forced; every file is written atomically and metrics.json last, so an
 /// interrupted sweep resumes where it stopped. A failing job is recorded (error.txt) and the
-/// sweep goes on. Tables are rebuilt from all finished runs at the end.
+/// sweep goes on. The report (tables, side-by-side, statistics) is rebuilt from all finished runs at the end.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -91,8 +92,7 @@ public sealed class SweepRunner
             }
         }
 
-        var results = Layout.FinishedMetricsFiles().Select(RunResult.Read).Where(r => r.Experiment == _config.Experiment).ToList();
-        if (results.Count > 0) Tables.Write(Layout, results);
+        ReportBuilder.Build(ExperimentResults.Load(Layout, _config.Experiment), ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
         Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
         return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled);
     }

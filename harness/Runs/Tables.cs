@@ -123,8 +123,8 @@ public static class Tables
     }
 
     /// <summary>RFC 4180 fields with Unix line ends (the files are read by scripts and diffed).</summary>
-    private static CsvWriter NewWriter(TextWriter text) =>
+    internal static CsvWriter NewWriter(TextWriter text) =>
         CsvWriter.Create(text, CsvWriterOptions.Default with { NewLine = "\n" }, leaveOpen: true);
 
-    private static string Format(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);
+    internal static string Format(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);
 }
