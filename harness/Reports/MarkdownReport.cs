@@ -15,6 +15,7 @@ public static class MarkdownReport
         {
             md.Append("\n## ").Append(t.Dataset).Append(" — ").Append(t.Method);
             if (t.Method != t.MethodKey) md.Append(" (").Append(t.MethodKey).Append(')');
+            if (t.Setting == "unified") md.Append(" — unified (one model for all categories)");
             md.Append("\n\n");
             if (t.Entry is not null)
                 md.Append("Paper setting: ").Append(string.Join(", ", t.Entry.Setting.Select(kv => $"{kv.Key} {kv.Value}"))).Append(". Source: ").Append(t.Source?.Trim()).Append("\n\n");

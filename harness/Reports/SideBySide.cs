@@ -22,6 +22,7 @@ public sealed record SideBySideTable(
     string Dataset,
     string Method,
     string MethodKey,
+    string Setting,
     ReferenceEntry? Entry,
     string? Source,
     IReadOnlyList<string> Metrics,
@@ -51,7 +52,7 @@ public static class SideBySide
                 var categories = results.Categories(dataset).Where(c => runs.Any(r => r.Result.Category == c)).ToList();
                 var rows = categories.Select(c => Row(c, runs.Where(r => r.Result.Category == c).ToList(), entry, metrics)).ToList();
                 rows.Add(MeanRow(rows, entry, metrics));
-                tables.Add(new SideBySideTable(dataset, method, key, entry, file?.Source, metrics, rows, Notes(runs, file, entry), entries.Skip(1).ToList()));
+                tables.Add(new SideBySideTable(dataset, method, key, runs[0].Result.Setting, entry, file?.Source, metrics, rows, Notes(runs, file, entry), entries.Skip(1).ToList()));
             }
         }
         return tables;
@@ -85,6 +86,8 @@ public static class SideBySide
         else if (entry is null) notes.Add("The paper reports no number on this data set.");
         if (file is not null) notes.AddRange(file.Protocol);
         if (entry is not null && !string.IsNullOrWhiteSpace(entry.Caveats)) notes.Add(entry.Caveats.Trim());
+        if (runs.Any(r => r.Result.Setting == "unified"))
+            notes.Add("Unified setting: one model trained on every category of the data set, evaluated per category; papers' per-category numbers train one model per category.");
         var profiles = runs.Select(r => r.Result.Profile).Distinct().ToList();
         if (profiles.Any(p => p != "paper"))
             notes.Add($"Reproduced with the {string.Join("/", profiles)} profile, not the paper's setting: not comparable with the paper's numbers.");

@@ -141,6 +141,38 @@ public class ReportTests
     }
 
     [Test]
+    public void TablesMarkTheUnifiedSetting()
+    {
+        var path = Path.Combine(_dir, "unified.yaml");
+        File.WriteAllText(path, """
+            experiment: unified
+            output: results
+            device: cpu
+            setting: unified
+            report: {bootstrap_replicates: 20}
+            datasets:
+              - kind: synthetic
+                root: cache
+                categories: [fabric, tile]
+                synthetic: {image_size: 48, train_count: 2, test_count: 8}
+            methods:
+              - key: fake
+                profile: quick
+            """);
+        var registry = new AnomalyBench.Methods.MethodRegistry([FakeMethod.Info with { SupportsUnified = true }]);
+        var config = ConfigLoader.Load(path, registry, AnomalyBench.Datasets.DatasetReaders.Kinds);
+        var runner = new SweepRunner(config, path, registry, new LineProgress(TextWriter.Null));
+        Assert.That(runner.Run().Finished, Is.EqualTo(1), "one model for the data set");
+        var results = ExperimentResults.Load(runner.Layout);
+        Assert.That(results.Runs.Select(r => (r.Result.Category, r.Result.Setting)), Is.EqualTo(new[] { ("fabric", "unified"), ("tile", "unified") }));
+        var table = SideBySide.Build(results, new Dictionary<string, ReferenceFile>()).Single();
+        Assert.That(table.Setting, Is.EqualTo("unified"));
+        Assert.That(table.Notes, Has.Some.StartsWith("Unified setting"));
+        Assert.That(File.ReadAllText(Path.Combine(runner.Layout.Report, "side_by_side.md")), Does.Contain("## synthetic — fake — unified (one model for all categories)"));
+        Assert.That(File.ReadAllText(Path.Combine(runner.Layout.Tables, "synthetic_side_by_side.csv")), Does.Contain("synthetic,fake,fake,unified,fabric,image_auroc"));
+    }
+
+    [Test]
     public void HarnessReportSaysWhatIsWrongWithItsFolder()
     {
         var (output, error) = (new StringWriter(), new StringWriter());
