@@ -109,9 +109,11 @@ public sealed class SweepRunner
         var testSet = new TestSetEvaluation(_config.Evaluation, device, _progress);
         var intermediate = new IntermediateEvaluation(testSet, categories, options, job.Dataset.DisplayName, _progress, cancellation);
 
+        var meter = MemoryMeter.Start(device);
         var clock = Stopwatch.StartNew();
         method.Fit(categories.SelectMany(c => c.Train).ToList(), new FitContext(device, seed, store, log, cancellation, intermediate));
         var fitSeconds = clock.Elapsed.TotalSeconds - intermediate.Seconds;
+        var fitMemory = meter.Stop();
         cancellation.ThrowIfCancellationRequested();
         var modelFolder = Layout.ModelFolder(job);
         Directory.CreateDirectory(modelFolder);
@@ -123,14 +125,14 @@ public sealed class SweepRunner
         {
             var run = new RunKey(job.Dataset.DisplayName, category.Name, job.Method.Name, job.Seed);
             var scored = testSet.Run(category, method, options, cancellation);
-            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, intermediate.For(category.Name));
+            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, fitMemory, intermediate.For(category.Name));
             summary.Append(summary.Length == 0 ? "" : "; ").Append(category.Name).Append(": ").Append(Headline(result));
         }
         return summary.ToString();
     }
 
     private RunResult WriteRun(RunKey run, TrainingJob job, DatasetCategory category, ScoredTestSet scored, IAnomalyMethod method, MethodOptions options,
-        Device device, double fitSeconds, IntermediateTestMetrics? intermediate)
+        Device device, double fitSeconds, PhaseMemory fitMemory, IntermediateTestMetrics? intermediate)
     {
         var (metrics, undefined) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, job.Dataset.DisplayName);
         var result = new RunResult
@@ -145,7 +147,9 @@ public sealed class SweepRunner
             Profile = job.Method.Profile.ToString().ToLowerInvariant(),
             Metrics = metrics,
             Undefined = undefined,
-            Timings = new RunTimings(fitSeconds, scored.PredictSeconds, scored.EvaluateSeconds, scored.Images.Count / Math.Max(scored.PredictSeconds, 1e-9)),
+            Timings = new RunTimings(fitSeconds, scored.PredictSeconds, scored.EvaluateSeconds, scored.Images.Count / Math.Max(scored.ModelSeconds, 1e-9),
+                scored.Batch1ImagesPerSecond, options.BatchSize),
+            Memory = new RunMemory(fitMemory, scored.Memory),
             Device = device.ToString(),
             Threads = torch.get_num_threads(),
             Weights = method.WeightsProvenance,
