@@ -22,6 +22,7 @@ public static class Cli
             DatasetsCommand.Create(),
             PrepareCommand.Create(),
             ReportCommand.Create(),
+            SlurmCommand.Create(registry),
         };
         return root;
     }

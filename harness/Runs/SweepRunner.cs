@@ -16,7 +16,10 @@ using F = AnomalyBench.Torch.torch.nn.functional;
 namespace AnomalyBench.Harness.Runs;
 
 /// <summary>What a sweep did.</summary>
-public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadOnlyList<string> Failures, bool Cancelled)
+/// <param name="Planned">Jobs of this shard's part of the plan (the whole plan without sharding).</param>
+/// <param name="Skipped">Jobs whose runs had all finished before.</param>
+/// <param name="Locked">Jobs another process was running (their lock is held): left to it.</param>
+public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadOnlyList<string> Failures, bool Cancelled, int Locked = 0)
 {
     public int ExitCode => Cancelled ? 130 : Failures.Count > 0 ? 1 : 0;
 }
@@ -46,13 +49,14 @@ public sealed class SweepRunner
 
     public ResultsLayout Layout { get; }
 
-    public SweepSummary Run(bool force = false, CancellationToken cancellation = default)
+    /// <param name="shard">the part of the plan to run (<see cref="Shard.All"/> by default).</param>
+    public SweepSummary Run(bool force = false, CancellationToken cancellation = default, Shard? shard = null)
     {
         var device = ResolveDevice(_config.Device);
         if (_config.Threads is { } threads) torch.set_num_threads(threads);
         var store = new WeightsStore(_config.WeightsFolder is { } w ? ResolvePath(w) : WeightsStore.DefaultFolder());
         var readers = _config.Datasets.ToDictionary(d => d.DisplayName, OpenReader);
-        var jobs = Planner.Plan(_config, d => Categories(d, readers[d.DisplayName]));
+        var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
         WarnAboutRandomWeights(store);
 
         var started = DateTimeOffset.Now;
@@ -61,6 +65,7 @@ public sealed class SweepRunner
         _progress.SweepStarted(pending.Count, jobs.Count - pending.Count);
         var failures = new List<string>();
         var finished = 0;
+        var locked = 0;
         var cancelled = false;
         for (var i = 0; i < pending.Count; i++)
         {
@@ -69,6 +74,19 @@ public sealed class SweepRunner
             {
                 cancelled = true;
                 break;
+            }
+            using var runLock = RunLock.TryAcquire(Layout.ModelFolder(job), out var holder);
+            if (runLock is null)
+            {
+                locked++;
+                _progress.JobStarted(i, job);
+                _progress.JobFinished(i, job, $"skipped: {RunLock.Describe(holder)} is running it (lock {Path.Combine(Layout.ModelFolder(job), RunLock.FileName)})");
+                continue;
+            }
+            if (!force && job.Runs.All(Layout.IsFinished))
+            {
+                // Another shard finished it after this one made its list.
+                continue;
             }
             _progress.JobStarted(i, job);
             try
@@ -94,7 +112,7 @@ public sealed class SweepRunner
 
         ReportBuilder.Build(ExperimentResults.Load(Layout, _config.Experiment), ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
         Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
-        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled);
+        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
     }
 
     private string RunJob(TrainingJob job, IDatasetReader reader, Device device, WeightsStore store, CancellationToken cancellation)
