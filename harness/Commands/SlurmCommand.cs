@@ -49,7 +49,7 @@ internal static class SlurmCommand
                 var layout = ResultsLayout.For(config, path);
                 var folder = Path.Combine(layout.Root, "slurm");
                 Directory.CreateDirectory(Path.Combine(folder, "logs"));
-                var dll = Path.Combine(AppContext.BaseDirectory, "AnomalyBench.Harness.dll");
+                var dll = typeof(SlurmCommand).Assembly.Location;
                 var sweep = Path.Combine(folder, SlurmScripts.SweepFile);
                 var report = Path.Combine(folder, SlurmScripts.ReportFile);
                 AnomalyBench.Torch.AtomicFile.WriteAllText(sweep, SlurmScripts.Sweep(config.Experiment, path, layout.Root, dll, options));

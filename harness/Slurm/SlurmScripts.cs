@@ -7,7 +7,7 @@ namespace AnomalyBench.Harness.Slurm;
 /// (<c>harness run FILE --shard $SLURM_ARRAY_TASK_ID/N</c>) with its own log, and <c>report.sbatch</c>, run after the
 /// array (dependency <c>afterany</c>) to build the report from every finished run. Resubmitting the same scripts
 /// resumes: finished runs are skipped and run locks keep two tasks off one run. The scripts call the built harness
-/// (<c>dotnet AnomalyBench.Harness.dll</c>), so array tasks never build concurrently.
+/// (<c>dotnet harness.dll</c>), so array tasks never build concurrently.
 /// </summary>
 public static class SlurmScripts
 {
