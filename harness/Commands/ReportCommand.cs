@@ -7,9 +7,9 @@ using AnomalyBench.Harness.Runs;
 namespace AnomalyBench.Harness.Commands;
 
 /// <summary>
-/// <c>harness report EXPERIMENT_DIR</c>: rebuilds every table, the side-by-side and statistics reports from the
-/// finished runs of an experiment folder, without running anything (after shards finish, or after a reference file
-/// changed). The report settings are the sweep's (manifest.json) unless given here.
+/// <c>harness report EXPERIMENT_DIR</c>: rebuilds every table, the side-by-side and statistics reports, the plots, the
+/// heat maps and report.html from the finished runs of an experiment folder, without running anything (after shards
+/// finish, or after a reference file changed). The report settings are the sweep's (manifest.json) unless given here.
 /// </summary>
 internal static class ReportCommand
 {
@@ -19,7 +19,7 @@ internal static class ReportCommand
         var replicates = new Option<int?>("--bootstrap-replicates") { Description = "B of the pixel-AUROC cluster bootstrap (default: the sweep's, else 1000)." };
         var seed = new Option<int?>("--bootstrap-seed") { Description = "The bootstrap's seed (default: the sweep's, else 0)." };
         var references = new Option<DirectoryInfo?>("--references") { Description = "A folder of reference-number files (default: the harness's References)." };
-        var command = new Command("report", "Rebuild the tables and reports of an experiment folder from its finished runs.") { folder, replicates, seed, references };
+        var command = new Command("report", "Rebuild the tables, plots, heat maps and reports of an experiment folder from its finished runs.") { folder, replicates, seed, references };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;

@@ -84,7 +84,7 @@ public static class MarkdownReport
         return md.ToString();
     }
 
-    private static string ImageCell(RunConfidence c, IReadOnlyList<PairedComparison> comparisons)
+    internal static string ImageCell(RunConfidence c, IReadOnlyList<PairedComparison> comparisons)
     {
         if (c.Image is not { } d) return $"n/a ({c.ImageUndefined})";
         var r = c.Run.Result;
@@ -94,7 +94,7 @@ public static class MarkdownReport
         return $"{text}{(vsBest.SignificantlyWorse ? "*" : "")} p={vsBest.Test.P.ToString("0.###", CultureInfo.InvariantCulture)}";
     }
 
-    private static string PixelCell(RunConfidence c) =>
+    internal static string PixelCell(RunConfidence c) =>
         c.Pixel is { } b ? $"{Fraction(b.Estimate)} [{Fraction(b.Lower)}, {Fraction(b.Upper)}]" : $"n/a ({c.PixelUndefined})";
 
     private static void Footer(StringBuilder md, IReadOnlyList<string> protocol)
@@ -103,12 +103,12 @@ public static class MarkdownReport
         foreach (var line in protocol) md.Append("- ").Append(line).Append('\n');
     }
 
-    private static string Ours(SideBySideCell c) =>
+    internal static string Ours(SideBySideCell c) =>
         c.Ours is not { } o ? "—" : c.OursStd is { } s ? $"{Number(o)} ± {Number(s)} (n={c.Seeds})" : $"{Number(o)} (n={c.Seeds})";
 
-    private static string Number(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "—";
+    internal static string Number(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "—";
 
-    private static string Signed(double? v) => v is { } x ? x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture) : "—";
+    internal static string Signed(double? v) => v is { } x ? x.ToString("+0.00;−0.00;0.00", CultureInfo.InvariantCulture) : "—";
 
     private static string Fraction(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,6 @@
 using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Reports.Heatmaps;
+using AnomalyBench.Harness.Reports.Svg;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Torch;
 
@@ -7,12 +9,14 @@ namespace AnomalyBench.Harness.Reports;
 /// <summary>
 /// Everything a finished experiment reports, rebuilt from its runs' files alone (the end of every sweep and
 /// <c>harness report</c> call the same code, so they write the same files): the CSV tables, the side-by-side tables
-/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer.
+/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer; the SVG
+/// plots, the heat-map grids and the self-contained report.html.
 /// </summary>
 public static class ReportBuilder
 {
     public const string SideBySideFile = "side_by_side.md";
     public const string StatisticsFile = "statistics.md";
+    public const string HtmlFile = "report.html";
 
     /// <summary>Writes the report of <paramref name="results"/> and returns the files written.</summary>
     public static IReadOnlyList<string> Build(ExperimentResults results, IReadOnlyDictionary<string, ReferenceFile> references, ReportOptions options)
@@ -37,6 +41,13 @@ public static class ReportBuilder
             written.Add(Write(Path.Combine(layout.Tables, $"{dataset}_confidence.csv"),
                 ReportCsv.Confidence(intervals.Where(i => i.Run.Result.Dataset == dataset), comparisons)));
         }
+
+        var plots = ReportPlots.Build(results, MethodPalette.Of(results));
+        written.AddRange(ReportPlots.Write(layout, plots));
+        var heatmaps = HeatmapGrid.Write(results, options.HeatmapImages, layout);
+        written.AddRange(heatmaps.Select(h => h.Path));
+        var html = new HtmlReportContent(results, sideBySide, intervals, comparisons, statistics, protocol, plots, heatmaps);
+        written.Add(Write(Path.Combine(layout.Report, HtmlFile), HtmlReport.Render(html, layout.Report)));
         return written;
     }
 

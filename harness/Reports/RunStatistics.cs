@@ -67,7 +67,7 @@ public static class RunStatistics
         scores.GroupBy(s => ImageKey(s.Path)).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     /// <summary>The last three parts of an image's path (<c>test/crack/000.png</c>): its identity within a category.</summary>
-    private static string ImageKey(string path) =>
+    internal static string ImageKey(string path) =>
         string.Join('/', path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).TakeLast(3));
 
     /// <summary>

@@ -17,10 +17,10 @@ public class ReportTests
     [TearDown]
     public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Two seeds of the fake method (scores = mean pixel value) on two generated categories.</summary>
-    private SweepRunner RunFakeExperiment()
+    /// <summary>Two seeds of the fake method (scores = mean pixel value) and of "dim" (half its scores) on two generated categories, in <paramref name="dir"/>.</summary>
+    internal static SweepRunner RunFakeExperiment(string dir)
     {
-        var path = Path.Combine(_dir, "experiment.yaml");
+        var path = Path.Combine(dir, "experiment.yaml");
         File.WriteAllText(path, """
             experiment: reported
             output: results
@@ -67,7 +67,7 @@ public class ReportTests
     [Test]
     public void TheSideBySideTableHoldsOursThePapersNumbersTheDifferencesAndTheNotes()
     {
-        var runner = RunFakeExperiment();
+        var runner = RunFakeExperiment(_dir);
         var results = ExperimentResults.Load(runner.Layout);
         var tables = SideBySide.Build(results, new Dictionary<string, ReferenceFile> { ["fake"] = FakeReference() });
         Assert.That(tables.Select(t => t.Method), Is.EqualTo(new[] { "dim", "fake" }), "in the order of the run folders");
@@ -102,7 +102,7 @@ public class ReportTests
     [Test]
     public void TheStatisticsGiveEveryRunItsIntervalsAndEveryMethodItsTestAgainstTheBest()
     {
-        var runner = RunFakeExperiment();
+        var runner = RunFakeExperiment(_dir);
         var results = ExperimentResults.Load(runner.Layout);
         var options = new StatisticsOptions(BootstrapReplicates: 50, BootstrapSeed: 4);
         var intervals = RunStatistics.Intervals(results, options);
@@ -124,8 +124,8 @@ public class ReportTests
     [Test]
     public void HarnessReportRebuildsTheFilesTheRunWrote()
     {
-        var runner = RunFakeExperiment();
-        var folders = new[] { runner.Layout.Tables, runner.Layout.Report };
+        var runner = RunFakeExperiment(_dir);
+        var folders = new[] { runner.Layout.Tables, runner.Layout.Report, runner.Layout.Plots, runner.Layout.HeatMaps };
         var files = folders.SelectMany(f => Directory.EnumerateFiles(f)).Order(StringComparer.Ordinal).ToList();
         Assert.That(files.Select(Path.GetFileName), Does.Contain("side_by_side.md").And.Contain("statistics.md").And.Contain("synthetic_confidence.csv"));
         var contents = files.ToDictionary(f => f, File.ReadAllText);
