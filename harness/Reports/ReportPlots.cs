@@ -30,7 +30,7 @@ public static class ReportPlots
             plots.AddRange(MetricBars(results, dataset, palette));
             foreach (var category in results.Categories(dataset))
             {
-                var runs = results.Methods(dataset).Select(m => results.Of(dataset, category, m).MinBy(r => r.Result.Seed)).OfType<FinishedRun>().ToList();
+                var runs = LowestSeedRuns(results, dataset, category);
                 plots.AddRange(Curves(dataset, category, runs, palette));
                 if (TrainingLosses(dataset, category, runs, palette) is { } losses) plots.Add(losses);
             }
@@ -38,6 +38,10 @@ public static class ReportPlots
         }
         return plots;
     }
+
+    /// <summary>Each method's run of a category with its lowest seed, in method order: the run that curves and heat maps show.</summary>
+    public static IReadOnlyList<FinishedRun> LowestSeedRuns(ExperimentResults results, string dataset, string category) =>
+        results.Methods(dataset).Select(m => results.Of(dataset, category, m).MinBy(r => r.Result.Seed)).OfType<FinishedRun>().ToList();
 
     /// <summary>Writes every plot as <c>plots/FILE.svg</c> and returns the paths.</summary>
     public static IReadOnlyList<string> Write(ResultsLayout layout, IReadOnlyList<ReportPlot> plots)

@@ -36,7 +36,7 @@ public static class HeatmapGrid
         {
             foreach (var category in results.Categories(dataset))
             {
-                var runs = results.Methods(dataset).Select(m => results.Of(dataset, category, m).MinBy(r => r.Result.Seed)).OfType<FinishedRun>().ToList();
+                var runs = ReportPlots.LowestSeedRuns(results, dataset, category);
                 if (runs.Count == 0 || runs[0].Result.Counts.Test == 0) continue;
                 var grid = Render(runs, images, out var shown);
                 Directory.CreateDirectory(layout.HeatMaps);
