@@ -134,8 +134,8 @@ public static class ReportPlots
         var (lo, hi) = (points.Min(p => p.X), points.Max(p => p.X));
         // Methods differ in speed by orders of magnitude: a wide range is shown on a logarithmic axis.
         var xAxis = hi / lo > 20
-            ? Axis.Logarithmic("predicted test images / s (median over runs, log scale)", lo, hi)
-            : Axis.Linear("predicted test images / s (median over runs)", lo, hi * 1.08, includeZero: true);
+            ? Axis.Logarithmic("test images / s at the configured batch (median over runs, log scale)", lo, hi)
+            : Axis.Linear("test images / s at the configured batch (median over runs)", lo, hi * 1.08, includeZero: true);
         var (bottom, top) = (points.Min(p => p.Y), points.Max(p => p.Y));
         var yAxis = Axis.Linear("I-AUROC (mean over categories and seeds)", bottom - 0.05 * (top - bottom), top + 0.05 * (top - bottom));
         var title = $"{dataset}: I-AUROC against throughput";
