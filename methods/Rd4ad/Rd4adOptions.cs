@@ -56,13 +56,13 @@ public sealed record Rd4adOptions : MethodOptions, IBackboneOptions
 
     /// <summary>
     /// The settings of a profile. <see cref="Profile.Paper"/>: the official setting above. <see cref="Profile.Quick"/>:
-    /// a ResNet-18 teacher with its official ResNet-18 OCBE and de_resnet18 decoder, 128 px, batch 8, 5 epochs, for a
+    /// a ResNet-18 teacher with its official ResNet-18 OCBE and de_resnet18 decoder, 64 px, batch 8, 10 epochs, for a
     /// 2-core CPU (methods/Rd4ad/README.md).
     /// </summary>
     public static Rd4adOptions Defaults(Profile profile) => profile switch
     {
         Profile.Paper => new Rd4adOptions(),
-        Profile.Quick => new Rd4adOptions { Backbone = "resnet18", Preprocessing = new Preprocessing(128), BatchSize = 8, Epochs = 5 },
+        Profile.Quick => new Rd4adOptions { Backbone = "resnet18", Preprocessing = new Preprocessing(64), BatchSize = 8, Epochs = 10 },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
 

@@ -73,13 +73,13 @@ public sealed record ReContrastOptions : MethodOptions, IBackboneOptions
 
     /// <summary>
     /// The settings of a profile. <see cref="Profile.Paper"/>: the official setting above. <see cref="Profile.Quick"/>:
-    /// ResNet-18 encoders with the official ResNet-18 OCBE and de_resnet18 decoder, 128 px, batch 8, 16 iterations, for a
+    /// ResNet-18 encoders with the official ResNet-18 OCBE and de_resnet18 decoder, 64 px, batch 8, 30 iterations, for a
     /// 2-core CPU (methods/ReContrast/README.md).
     /// </summary>
     public static ReContrastOptions Defaults(Profile profile) => profile switch
     {
         Profile.Paper => new ReContrastOptions(),
-        Profile.Quick => new ReContrastOptions { Backbone = "resnet18", Preprocessing = new Preprocessing(128), BatchSize = 8, Iterations = 16 },
+        Profile.Quick => new ReContrastOptions { Backbone = "resnet18", Preprocessing = new Preprocessing(64), BatchSize = 8, Iterations = 30 },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
 

@@ -44,13 +44,13 @@ public class Rd4adMethodTests
 
     /// <summary>
     /// The quality check on a generated set with obvious defects (<see cref="ObviousDefects"/>: the category's good test
-    /// images, once plain and once with a 16-px blue square). The quick profile's random ResNet-18 teacher at 64 px,
-    /// 10 epochs. On the generator's own subtle defects RD4AD with random weights stays near chance (README).
+    /// images, once plain and once with a 16-px blue square), with the quick profile itself (random ResNet-18 teacher,
+    /// 64 px, 10 epochs). On the generator's own subtle defects RD4AD with random weights stays near chance (README).
     /// </summary>
     [Test]
     public void SeparatesObviousDefectsWithRandomWeights()
     {
-        var options = Quick with { Preprocessing = new Preprocessing(64), Epochs = 10 };
+        var options = Quick;
         var test = ObviousDefects.TestSplit(_data, Path.Combine(_weightsFolder, "obvious"), 16);
         var log = new RecordingLog();
         var live = LiveTensors();
