@@ -167,7 +167,7 @@ public sealed class SweepRunner
         _progress.Phase($"evaluate {category.Name}", 0, 1);
         clock.Restart();
         var limits = new[] { _config.Evaluation.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
-        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
+        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits, PerImageAupro = _config.Evaluation.PerImageAupro });
         var evaluateSeconds = clock.Elapsed.TotalSeconds;
         _progress.Phase($"evaluate {category.Name}", 1, 1);
 

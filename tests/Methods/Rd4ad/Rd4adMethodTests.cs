@@ -138,7 +138,7 @@ public class Rd4adMethodTests
         Assert.That((paper.Backbone, paper.BatchSize, paper.Epochs, paper.LearningRate, paper.Beta1, paper.Beta2, paper.Loss, paper.Sigma),
             Is.EqualTo(("wide_resnet50_2", 16, 200, 0.005, 0.5, 0.999, Rd4adLoss.Global, 4.0)));
         var quick = (Rd4adOptions)info.Defaults(Profile.Quick);
-        Assert.That((quick.Backbone, quick.Preprocessing.OutputSize), Is.EqualTo(("resnet18", 128)));
+        Assert.That((quick.Backbone, quick.Preprocessing.OutputSize), Is.EqualTo(("resnet18", 64)));
         using var method = info.Create(paper);
         Assert.That(method, Is.InstanceOf<Rd4adMethod>());
         Assert.That(() => new Rd4adMethod(paper with { Preprocessing = new Preprocessing(250) }), Throws.ArgumentException.With.Message.Contains("multiple of 32"));

@@ -208,7 +208,7 @@ public class ReContrastMethodTests
         Assert.That((paper.AlphaStart, paper.AlphaFinal, paper.AlphaRamp, paper.Factor, paper.EncoderBatchNorm, paper.MultiClass, paper.Sigma),
             Is.EqualTo((-3.0, 1.0, 0.1, 0.0, EncoderBatchNorm.Official, false, 4.0)));
         var quick = (ReContrastOptions)info.Defaults(Profile.Quick);
-        Assert.That((quick.Backbone, quick.Preprocessing.OutputSize), Is.EqualTo(("resnet18", 128)));
+        Assert.That((quick.Backbone, quick.Preprocessing.OutputSize), Is.EqualTo(("resnet18", 64)));
         using var method = info.Create(paper);
         Assert.That(method, Is.InstanceOf<ReContrastMethod>());
         Assert.That(() => new ReContrastMethod(paper with { Iterations = 0 }), Throws.ArgumentException.With.Message.Contains("iterations"));
