@@ -124,7 +124,7 @@ public sealed class Rd4adMethod : IAnomalyMethod
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                var value = Value(loss);
+                var value = LossValue.Of(loss);
                 context.Log.Step(++step, new Dictionary<string, double> { ["cosine"] = value }, _options.LearningRate);
                 sum += value;
                 batches++;
@@ -172,13 +172,6 @@ public sealed class Rd4adMethod : IAnomalyMethod
         var maps = AnomalyMap.Distances(targets, predictions, images.size(2), images.size(3), MapFusion.Sum);
         maps = AnomalyMap.Smooth(maps, MapSmoothing.Scipy, _options.Sigma);
         return new Prediction(maps, AnomalyMap.Scores(maps, ImageScore.Max));
-    }
-
-    private static double Value(Tensor scalar)
-    {
-        using var d = scalar.detach();
-        using var f = d.to(ScalarType.Float64);
-        return f.item<double>();
     }
 
     public void Save(string path)

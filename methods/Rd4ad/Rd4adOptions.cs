@@ -69,17 +69,11 @@ public sealed record Rd4adOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
-        _ = ReverseDistillationArchitecture.For(Backbone);
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
-        if (Preprocessing.OutputSize % 32 != 0)
-            throw new ArgumentException($"the input side ({Preprocessing.OutputSize} px: image_size or crop) must be a multiple of 32 so that the decoder's levels match the encoder's, e.g. 256");
+        SharedOptionChecks.Validate(Backbone, Weights, Preprocessing, Sigma);
         if (Epochs < 0) throw new ArgumentException($"epochs must be 0 or more, got {Epochs}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning_rate must be positive, got {LearningRate}");
         if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentException($"beta1 must be in [0, 1), got {Beta1}");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException($"beta2 must be in [0, 1), got {Beta2}");
         if (!Enum.IsDefined(Loss)) throw new ArgumentException($"loss must be global or per_pixel, got {Loss}");
-        if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {Sigma}");
     }
 }

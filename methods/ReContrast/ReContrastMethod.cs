@@ -164,7 +164,7 @@ public sealed class ReContrastMethod : IAnomalyMethod
                     foreach (var o in optimizers) o.step();
                     var lr = optimizers[0].param_groups[0].lr;
                     scheduler?.step();
-                    var value = Value(loss);
+                    var value = LossValue.Of(loss);
                     losses.Add(value);
                     it++;
                     context.Log.Step(it, new Dictionary<string, double> { ["cosine"] = value, ["alpha"] = alpha }, lr);
@@ -212,13 +212,6 @@ public sealed class ReContrastMethod : IAnomalyMethod
         var maps = AnomalyMap.Distances(targets, predictions, images.size(2), images.size(3), fusion);
         maps = AnomalyMap.Smooth(maps, smoothing, _options.Sigma);
         return new Prediction(maps, AnomalyMap.Scores(maps, ResolvedImageScore));
-    }
-
-    private static double Value(Tensor scalar)
-    {
-        using var d = scalar.detach();
-        using var f = d.to(ScalarType.Float64);
-        return f.item<double>();
     }
 
     public void Save(string path)

@@ -86,12 +86,7 @@ public sealed record ReContrastOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
-        _ = ReverseDistillationArchitecture.For(Backbone);
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
-        if (Preprocessing.OutputSize % 32 != 0)
-            throw new ArgumentException($"the input side ({Preprocessing.OutputSize} px: image_size or crop) must be a multiple of 32 so that the decoder's levels match the encoder's, e.g. 256 or 224");
+        SharedOptionChecks.Validate(Backbone, Weights, Preprocessing, Sigma);
         if (Iterations is < 1) throw new ArgumentException($"iterations must be at least 1 (or left out for the official number), got {Iterations}");
         if (!(DecoderLearningRate > 0)) throw new ArgumentException($"decoder_learning_rate must be positive, got {DecoderLearningRate}");
         if (!(EncoderLearningRate >= 0)) throw new ArgumentException($"encoder_learning_rate must be 0 or positive, got {EncoderLearningRate}");
@@ -101,6 +96,5 @@ public sealed record ReContrastOptions : MethodOptions, IBackboneOptions
         if (!(AlphaRamp >= 0 && AlphaRamp <= 1)) throw new ArgumentException($"alpha_ramp must be a fraction of the iterations in [0, 1], got {AlphaRamp}");
         if (!(Factor >= 0 && Factor <= 1)) throw new ArgumentException($"factor must be in [0, 1], got {Factor}");
         if (ImageScore is { } score && !Enum.IsDefined(score)) throw new ArgumentException($"image_score must be max, mean or top_percent_mean, got {score}");
-        if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {Sigma}");
     }
 }

@@ -46,8 +46,8 @@ public sealed class DecoderBasicBlock : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = _activation.Apply(DecoderBlocks.Consume(conv1.call(x), bn1));
-        h = DecoderBlocks.Consume(DecoderBlocks.Consume(h, conv2), bn2);
+        var h = _activation.Apply(Backbone.Consume(conv1.call(x), bn1));
+        h = Backbone.Consume(Backbone.Consume(h, conv2), bn2);
         return DecoderBlocks.AddResidual(h, x, upsample, _activation);
     }
 }

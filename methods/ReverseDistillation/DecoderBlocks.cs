@@ -12,19 +12,6 @@ internal static class DecoderBlocks
     public static ConvTranspose2d deconv2x2(long in_planes, long out_planes, long stride) =>
         nn.ConvTranspose2d(in_planes, out_planes, 2, stride: stride, bias: false);
 
-    /// <summary>Runs <paramref name="layer"/> and disposes its input: one activation alive at a time.</summary>
-    public static Tensor Consume(Tensor input, Module<Tensor, Tensor> layer)
-    {
-        try
-        {
-            return layer.call(input);
-        }
-        finally
-        {
-            input.Dispose();
-        }
-    }
-
     /// <summary>act(h + identity), identity = x or upsample(x); disposes <paramref name="h"/> on failure.</summary>
     public static Tensor AddResidual(Tensor h, Tensor x, Sequential? upsample, DecoderActivation activation)
     {

@@ -57,9 +57,9 @@ public sealed class DecoderBottleneck : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = _activation.Apply(DecoderBlocks.Consume(conv1.call(x), bn1));
-        h = _activation.Apply(DecoderBlocks.Consume(DecoderBlocks.Consume(h, conv2), bn2));
-        h = DecoderBlocks.Consume(DecoderBlocks.Consume(h, conv3), bn3);
+        var h = _activation.Apply(Backbone.Consume(conv1.call(x), bn1));
+        h = _activation.Apply(Backbone.Consume(Backbone.Consume(h, conv2), bn2));
+        h = Backbone.Consume(Backbone.Consume(h, conv3), bn3);
         return DecoderBlocks.AddResidual(h, x, upsample, _activation);
     }
 }

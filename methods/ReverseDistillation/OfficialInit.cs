@@ -2,8 +2,8 @@
 // copied unchanged by guojiajeremy/ReContrast: `for m in self.modules(): if isinstance(m, nn.Conv2d):
 // kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu') elif BatchNorm2d: weight 1, bias 0`.
 
+using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch.Modules;
-using static AnomalyBench.Torch.torch;
 
 namespace AnomalyBench.Methods.ReverseDistillation;
 
@@ -14,20 +14,5 @@ internal static class OfficialInit
     /// <see cref="ConvTranspose2d"/> is not an nn.Conv2d in PyTorch, so the upsampling convolutions keep their
     /// default init (kaiming_uniform a = √5), and conv biases (ReContrast's heads) keep theirs too.
     /// </summary>
-    public static void Apply(Module module)
-    {
-        foreach (var m in module.modules())
-        {
-            switch (m)
-            {
-                case Conv2d c:
-                    nn.init.kaiming_normal_(c.weight, mode: "fan_out", nonlinearity: "relu");
-                    break;
-                case BatchNorm2d b:
-                    nn.init.constant_(b.weight!, 1);
-                    nn.init.constant_(b.bias!, 0);
-                    break;
-            }
-        }
-    }
+    public static void Apply(Module module) => ResNet.init_conv_and_batchnorm(module);
 }
