@@ -46,7 +46,8 @@ public static class Evaluation
 
         var image = ImageMetrics.Compute(scores, labels);
         var pixel = PixelMetrics.Compute(set, options);
-        return new EvaluationResult(image, pixel, given is null, warnings);
+        var perImage = options.PerImageAupro ? Metrics.PerImageAupro.Compute(set) : (MetricValue?)null;
+        return new EvaluationResult(image, pixel, given is null, warnings) { PerImageAupro = perImage };
     }
 
     /// <summary>The image score of the MVTec AD protocol: the max of each map (-∞ for an empty map).</summary>

@@ -28,6 +28,7 @@ public sealed record EvaluationResult(
             };
             foreach (var a in Pixel.Aupro)
                 values.Add(new(AuproKey(a.Limit), a.Value));
+            if (PerImageAupro is { } perImage) values.Add(new(PerImageAuproKey, perImage));
             values.Add(new("image_ap", Image.AveragePrecision));
             values.Add(new("pixel_ap", Pixel.AveragePrecision));
             values.Add(new("image_f1max", Image.F1Max.Value));
@@ -35,6 +36,12 @@ public sealed record EvaluationResult(
             return values;
         }
     }
+
+    /// <summary>The key of the papers' per-image AUPRO (<see cref="Metrics.PerImageAupro"/>), when it was asked for.</summary>
+    public const string PerImageAuproKey = "aupro_per_image_0.3";
+
+    /// <summary>RD4AD's and ReContrast's per-image AUPRO at FPR 0.3, or null when not computed (<see cref="PixelMetricsOptions.PerImageAupro"/>).</summary>
+    public MetricValue? PerImageAupro { get; init; }
 
     /// <summary>The report key of an AUPRO limit: <c>aupro_0.3</c>, <c>aupro_0.05</c>.</summary>
     public static string AuproKey(double limit) => "aupro_" + limit.ToString("R", CultureInfo.InvariantCulture);

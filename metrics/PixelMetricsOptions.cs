@@ -8,6 +8,12 @@ public sealed record PixelMetricsOptions
 
     public AuproMode Aupro { get; init; } = AuproMode.Exact;
 
+    /// <summary>
+    /// Also compute RD4AD's and ReContrast's per-image AUPRO (<see cref="PerImageAupro"/>, key
+    /// <c>aupro_per_image_0.3</c>), for comparison with those papers only; off by default.
+    /// </summary>
+    public bool PerImageAupro { get; init; }
+
     /// <summary>Number of thresholds of <see cref="AuproMode.Quantile"/>.</summary>
     public int QuantileThresholds { get; init; } = 1000;
 

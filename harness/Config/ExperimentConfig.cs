@@ -70,6 +70,9 @@ public sealed record EvaluationConfig
     public double ProLimit { get; init; } = 0.3;
 
     public EvaluationResolution Resolution { get; init; } = EvaluationResolution.Input;
+
+    /// <summary>Also report RD4AD's and ReContrast's per-image AUPRO (<c>aupro_per_image_0.3</c>), for comparison with those papers.</summary>
+    public bool PerImageAupro { get; init; }
 }
 
 /// <summary>The <c>report:</c> block: how the report's statistics and figures are made.</summary>

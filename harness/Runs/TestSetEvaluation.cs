@@ -81,7 +81,7 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
         progress.Phase($"evaluate {category.Name}", 0, 1);
         clock.Restart();
         var limits = new[] { config.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
-        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
+        var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits, PerImageAupro = config.PerImageAupro });
         progress.Phase($"evaluate {category.Name}", 1, 1);
         return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds, model.Elapsed.TotalSeconds, batch1, memory);
     }

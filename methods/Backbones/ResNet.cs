@@ -85,7 +85,25 @@ public sealed class ResNet : Backbone
     /// <summary>torchvision's initialisation of <c>ResNet.__init__</c>; the classifier keeps nn.Linear's default.</summary>
     public void reset_parameters()
     {
+        init_conv_and_batchnorm(this);
+        if (!config.ZeroInitResidual) return;
+        // Zero the last BatchNorm of each residual branch so that every block starts as the identity
+        // (torchvision cites Goyal et al. 2017, https://arxiv.org/abs/1706.02677: +0.2-0.3% top-1).
         foreach (var m in modules())
+        {
+            if (m is Bottleneck bottleneck) nn.init.constant_(bottleneck.bn3.weight!, 0);
+            else if (m is BasicBlock basic) nn.init.constant_(basic.bn2.weight!, 0);
+        }
+    }
+
+    /// <summary>
+    /// torchvision's loop over <c>self.modules()</c>: kaiming_normal_(fan_out, relu) on every <see cref="Conv2d"/> weight
+    /// (not on ConvTranspose2d, which is no nn.Conv2d), BatchNorm weight 1 and bias 0. RD4AD's and ReContrast's OCBE and
+    /// decoder copy it.
+    /// </summary>
+    internal static void init_conv_and_batchnorm(Module module)
+    {
+        foreach (var m in module.modules())
         {
             switch (m)
             {
@@ -97,14 +115,6 @@ public sealed class ResNet : Backbone
                     nn.init.constant_(b.bias!, 0);
                     break;
             }
-        }
-        if (!config.ZeroInitResidual) return;
-        // Zero the last BatchNorm of each residual branch so that every block starts as the identity
-        // (torchvision cites Goyal et al. 2017, https://arxiv.org/abs/1706.02677: +0.2-0.3% top-1).
-        foreach (var m in modules())
-        {
-            if (m is Bottleneck bottleneck) nn.init.constant_(bottleneck.bn3.weight!, 0);
-            else if (m is BasicBlock basic) nn.init.constant_(basic.bn2.weight!, 0);
         }
     }
 

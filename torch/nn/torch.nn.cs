@@ -74,6 +74,7 @@ public static partial class torch
             new(size, scale_factor, mode, align_corners);
 
         public static Modules.Sequential Sequential() => new();
+        public static Modules.ModuleList ModuleList(params Module[] modules) => new(modules);
         public static Modules.Sequential Sequential(params Module<Tensor, Tensor>[] modules) => new(modules);
         public static Modules.Sequential Sequential(params (string name, Module<Tensor, Tensor> module)[] modules) => new(modules);
     }

@@ -1,0 +1,14 @@
+using AnomalyBench.Torch;
+
+namespace AnomalyBench.Methods.ReverseDistillation;
+
+internal static class LossValue
+{
+    /// <summary>A scalar loss as a double for the training log (detached, on the host).</summary>
+    public static double Of(Tensor scalar)
+    {
+        using var d = scalar.detach();
+        using var f = d.to(ScalarType.Float64);
+        return f.item<double>();
+    }
+}
