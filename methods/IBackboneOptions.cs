@@ -12,4 +12,7 @@ public interface IBackboneOptions
     string Backbone { get; }
 
     string Weights { get; }
+
+    /// <summary>Every backbone the method builds: <see cref="Backbone"/>, or an ensemble's members.</summary>
+    IReadOnlyList<string> Backbones => [Backbone];
 }
