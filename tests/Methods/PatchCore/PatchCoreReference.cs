@@ -1,3 +1,4 @@
+using AnomalyBench.Datasets;
 using AnomalyBench.Torch;
 
 namespace AnomalyBench.Tests.Methods.PatchCore;
@@ -10,6 +11,14 @@ namespace AnomalyBench.Tests.Methods.PatchCore;
 internal static class PatchCoreReference
 {
     /// <summary>A feature map [B,C,H,W] as nested arrays, values from a seeded generator.</summary>
+    /// <summary>The pre-processed images of <paramref name="samples"/> as one batch on the CPU (a new tensor the caller disposes).</summary>
+    public static Tensor Images(IReadOnlyList<Sample> samples, Preprocessing preprocessing)
+    {
+        using var loader = new DataLoader(samples, preprocessing, Device.CPU, new LoaderOptions(BatchSize: samples.Count));
+        foreach (var batch in loader) return batch.Images.clone();
+        throw new ArgumentException("no samples", nameof(samples));
+    }
+
     public static double[,,,] RandomMap(Random random, int b, int c, int h, int w)
     {
         var map = new double[b, c, h, w];
