@@ -97,12 +97,12 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
 
     /// <summary>
     /// The settings of a profile. <see cref="Profile.Paper"/>: above. <see cref="Profile.Quick"/>: ResNet-18, 128 px,
-    /// batch 8, 4 epochs at learning rate 0.01 (a few steps must move the transformers), for a 2-core CPU.
+    /// batch 8, 3 epochs at learning rate 0.01 (a few steps must move the transformers), for a 2-core CPU.
     /// </summary>
     public static FydOptions Defaults(Profile profile) => profile switch
     {
         Profile.Paper => new FydOptions(),
-        Profile.Quick => new FydOptions { Preprocessing = new Preprocessing(128), BatchSize = 8, Epochs = 4, LearningRate = 0.01 },
+        Profile.Quick => new FydOptions { Preprocessing = new Preprocessing(128), BatchSize = 8, Epochs = 3, LearningRate = 0.01 },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
 
