@@ -167,7 +167,7 @@ public sealed class FydMethod : IAnomalyMethod
     private LocationGaussian FitGaussian(DataLoader loader, FitContext context)
     {
         var total = _network!.Channels.Sum();
-        var subset = LocationGaussian.ChannelSubset(total, _options.GaussianChannels, context.Seed);
+        var subset = LocationGaussian.ChannelSubset(total, _options.ResolvedGaussianChannels(), context.Seed);
         using var channels = torch.from_array(subset, [subset.Length], context.Device);
         using var accumulator = new LocationGaussian.Accumulator();
         using var noGrad = torch.no_grad();

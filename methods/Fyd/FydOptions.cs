@@ -79,8 +79,20 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
     /// <summary>[harness, RegAD] SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
 
-    /// <summary>[harness, PaDiM] channels of the random subset the Gaussian is fitted on (100 for ResNet-18, 550 for WRN-50-2 in PaDiM); 0 = all.</summary>
-    public int GaussianChannels { get; init; } = 100;
+    /// <summary>
+    /// [harness, PaDiM] channels of the random subset the Gaussian is fitted on; 0 = all; null (default) = PaDiM's choice
+    /// for the backbone: 100 for ResNet-18, 550 for Wide-ResNet-50-2 (a full 1792-channel covariance per location would
+    /// need ~40 GB), all channels otherwise.
+    /// </summary>
+    public int? GaussianChannels { get; init; }
+
+    /// <summary>The subset size <see cref="GaussianChannels"/> resolves to (0 = all).</summary>
+    public int ResolvedGaussianChannels() => GaussianChannels ?? Backbone switch
+    {
+        "resnet18" => 100,
+        "wide_resnet50_2" => 550,
+        _ => 0,
+    };
 
     /// <summary>[harness, PaDiM] ε of Σ + ε·I.</summary>
     public double CovarianceEpsilon { get; init; } = 0.01;
@@ -129,7 +141,7 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
         if (Epochs < 0) throw new ArgumentException($"epochs must be 0 or more, got {Epochs}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning_rate must be positive, got {LearningRate}");
         if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentException($"momentum must be in [0, 1), got {Momentum}");
-        if (GaussianChannels < 0) throw new ArgumentException($"gaussian_channels must be 0 (all) or positive, got {GaussianChannels}");
+        if (GaussianChannels < 0) throw new ArgumentException($"gaussian_channels must be 0 (all), positive, or left out (PaDiM's choice for the backbone), got {GaussianChannels}");
         if (!(CovarianceEpsilon > 0)) throw new ArgumentException($"covariance_epsilon must be positive, got {CovarianceEpsilon}");
         if (ScoringFrame is not ("aligned" or "input")) throw new ArgumentException($"scoring_frame must be aligned or input, got '{ScoringFrame}'");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {Sigma}");

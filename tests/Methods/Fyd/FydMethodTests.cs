@@ -202,7 +202,8 @@ public class FydMethodTests
         var paper = (FydOptions)info.Defaults(Profile.Paper);
         Assert.That(paper.Preprocessing, Is.EqualTo(new Preprocessing(224)));
         Assert.That((paper.Backbone, paper.BatchSize, paper.Epochs, paper.LearningRate, paper.Momentum), Is.EqualTo(("resnet18", 32, 50, 1e-4, 0.9)));
-        Assert.That((paper.GaussianChannels, paper.CovarianceEpsilon, paper.Sigma), Is.EqualTo((100, 0.01, 4.0)));
+        Assert.That((paper.ResolvedGaussianChannels(), paper.CovarianceEpsilon, paper.Sigma), Is.EqualTo((100, 0.01, 4.0)));
+        Assert.That((paper with { Backbone = "wide_resnet50_2" }).ResolvedGaussianChannels(), Is.EqualTo(550), "PaDiM's subset for WRN-50-2");
         Assert.That((paper.ImageAlignment, paper.FeatureAlignment, paper.FineAlignment), Is.EqualTo((true, true, true)));
         Assert.That(paper.Layers, Is.EqualTo(new[] { "layer1", "layer2", "layer3" }));
         var quick = (FydOptions)info.Defaults(Profile.Quick);
