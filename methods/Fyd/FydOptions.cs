@@ -52,8 +52,12 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
     /// <summary>[harness] the localisation nets end in an adaptive average pool to this side, so their FC layer does not depend on the input size.</summary>
     public int LocalisationPool { get; init; } = 8;
 
-    /// <summary>[harness] h of L_ICA: the aligned normalised image average-pooled by this factor (4 = the layer-1 grid); it has no parameters, so L_ICA moves only θ.</summary>
-    public int ImageAlignmentPool { get; init; } = 4;
+    /// <summary>
+    /// [harness] h of L_ICA: the aligned normalised image average-pooled by this factor (8 = the layer-2 grid); it has no
+    /// parameters, so L_ICA moves only θ. A coarse h widens the basin of the alignment objective: on the generated pill,
+    /// 8 gave I-AUROC 0.948 where 4 gave 0.688 (methods/Fyd/README.md).
+    /// </summary>
+    public int ImageAlignmentPool { get; init; } = 8;
 
     /// <summary>[harness] λ: total loss = fine + λ·L_ICA.</summary>
     public double Lambda { get; init; } = 1.0;
