@@ -1,4 +1,5 @@
 using System.Globalization;
+using AnomalyBench.Torch;
 
 namespace AnomalyBench.Benchmarks;
 
@@ -17,20 +18,14 @@ internal sealed class PeakMemory(string key)
     /// <summary>Resets VmHWM and remembers the resident set at this point (silently does nothing off Linux).</summary>
     public void Reset()
     {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-        _baselineKiB = Read("VmRSS");
+        ProcessMemory.ResetPeak();
+        _baselineKiB = (ProcessMemory.ResidentBytes() ?? 0) / 1024;
     }
 
     /// <summary>Writes "peakKiB baselineKiB" under this measurement's key and logs it.</summary>
     public void Save()
     {
-        var peak = Read("VmHWM");
+        var peak = (ProcessMemory.PeakBytes() ?? 0) / 1024;
         if (peak <= 0) return;
         var path = FileFor(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -44,23 +39,5 @@ internal sealed class PeakMemory(string key)
         if (!File.Exists(path)) return null;
         var parts = File.ReadAllText(path).Split(' ');
         return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>A "VmXXX:   1234 kB" line of /proc/self/status, in KiB; 0 when unavailable.</summary>
-    private static long Read(string field)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (!line.StartsWith(field + ":", StringComparison.Ordinal)) continue;
-                var value = line[(field.Length + 1)..].Trim().Split(' ')[0];
-                return long.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return 0;
     }
 }

@@ -21,6 +21,8 @@ public static class Cli
             MethodsCommand.Create(registry),
             DatasetsCommand.Create(),
             PrepareCommand.Create(),
+            ReportCommand.Create(),
+            SlurmCommand.Create(registry),
         };
         return root;
     }

@@ -48,15 +48,17 @@ public static class MethodCheckpoint
         return state;
     }
 
-    /// <summary>Records which backbone weights the fitted state depends on.</summary>
-    public static void SetWeights(StateDict state, WeightsProvenance? provenance) =>
-        state.Metadata[WeightsKey] = JsonSerializer.Serialize(provenance);
+    /// <summary>Records which backbone weights the fitted state depends on (of ensemble <paramref name="member"/>, when given).</summary>
+    public static void SetWeights(StateDict state, WeightsProvenance? provenance, string? member = null) =>
+        state.Metadata[WeightsEntry(member)] = JsonSerializer.Serialize(provenance);
 
-    /// <summary>The backbone weights a checkpoint's state was fitted with.</summary>
-    public static WeightsProvenance Weights(string path, StateDict state) =>
-        state.Metadata.TryGetValue(WeightsKey, out var json) && JsonSerializer.Deserialize<WeightsProvenance>(json) is { } provenance
+    /// <summary>The backbone weights a checkpoint's state (of ensemble <paramref name="member"/>, when given) was fitted with.</summary>
+    public static WeightsProvenance Weights(string path, StateDict state, string? member = null) =>
+        state.Metadata.TryGetValue(WeightsEntry(member), out var json) && JsonSerializer.Deserialize<WeightsProvenance>(json) is { } provenance
             ? provenance
-            : throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights its state was fitted with ({WeightsKey})");
+            : throw new InvalidDataException($"{path}: the checkpoint does not say which backbone weights its state was fitted with ({WeightsEntry(member)})");
+
+    private static string WeightsEntry(string? member) => member is null ? WeightsKey : $"{WeightsKey}.{member}";
 
     /// <summary>
     /// Throws unless the checkpoint was fitted with the same hyper-parameters as <paramref name="current"/>;

@@ -92,6 +92,24 @@ public static partial class torch
         /// <summary>Waits for all kernels on the device (all devices' current one when index is -1).</summary>
         public static void synchronize(int device_index = -1) =>
             NativeMethods.Check(NativeMethods.abt_cuda_synchronize(device_index), "cuda.synchronize");
+
+        /// <summary>
+        /// Peak bytes held by tensors on the device since the last <see cref="reset_peak_memory_stats"/> (PyTorch's
+        /// <c>torch.cuda.max_memory_allocated</c>); null when this libtorch was built without CUDA.
+        /// </summary>
+        public static long? max_memory_allocated(int device_index = 0)
+        {
+            Engine.EnsureInitialized();
+            NativeMethods.Check(NativeMethods.abt_cuda_max_memory_allocated(device_index, out var bytes), "cuda.max_memory_allocated");
+            return bytes < 0 ? null : bytes;
+        }
+
+        /// <summary>Starts a new peak for <see cref="max_memory_allocated"/> (PyTorch's <c>torch.cuda.reset_peak_memory_stats</c>).</summary>
+        public static void reset_peak_memory_stats(int device_index = 0)
+        {
+            Engine.EnsureInitialized();
+            NativeMethods.Check(NativeMethods.abt_cuda_reset_peak_memory_stats(device_index), "cuda.reset_peak_memory_stats");
+        }
     }
 
     // Factories ------------------------------------------------------------

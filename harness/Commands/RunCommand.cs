@@ -17,18 +17,24 @@ internal static class RunCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "The experiment file (YAML)." };
         var force = new Option<bool>("--force") { Description = "Run again runs that have finished." };
-        var command = new Command("run", "Run the sweep an experiment file describes.") { file, force };
+        var shardOption = new Option<string?>("--shard")
+        {
+            Description = "Run only part i of n of the plan (i from 0 to n-1, e.g. 0/4): disjoint parts that together cover it; all shards write into the same results folder.",
+        };
+        var command = new Command("run", "Run the sweep an experiment file describes.") { file, force, shardOption };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!.FullName;
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             ExperimentConfig config;
+            Shard shard;
             try
             {
                 config = ConfigLoader.Load(path, registry, DatasetReaders.Kinds);
+                shard = parse.GetValue(shardOption) is { } text ? Shard.Parse(text) : Shard.All;
             }
-            catch (ConfigException e)
+            catch (Exception e) when (e is ConfigException or ArgumentException)
             {
                 error.WriteLine(e.Message);
                 return 2;
@@ -47,8 +53,8 @@ internal static class RunCommand
             try
             {
                 var summary = Interactive(output)
-                    ? RunWithBars(config, path, registry, parse.GetValue(force), cancellation.Token)
-                    : new SweepRunner(config, path, registry, new LineProgress(output)).Run(parse.GetValue(force), cancellation.Token);
+                    ? RunWithBars(config, path, registry, parse.GetValue(force), shard, cancellation.Token)
+                    : new SweepRunner(config, path, registry, new LineProgress(output)).Run(parse.GetValue(force), cancellation.Token, shard);
                 Report(summary, config, path, output, error);
                 return summary.ExitCode;
             }
@@ -69,19 +75,20 @@ internal static class RunCommand
     private static bool Interactive(TextWriter output) =>
         ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
-    private static SweepSummary RunWithBars(ExperimentConfig config, string path, MethodRegistry registry, bool force, CancellationToken token)
+    private static SweepSummary RunWithBars(ExperimentConfig config, string path, MethodRegistry registry, bool force, Shard shard, CancellationToken token)
     {
         SweepSummary? summary = null;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx => summary = new SweepRunner(config, path, registry, new SpectreProgress(ctx)).Run(force, token));
+            .Start(ctx => summary = new SweepRunner(config, path, registry, new SpectreProgress(ctx)).Run(force, token, shard));
         return summary!;
     }
 
     private static void Report(SweepSummary summary, ExperimentConfig config, string path, TextWriter output, TextWriter error)
     {
         var layout = ResultsLayout.For(config, path);
-        output.WriteLine($"{summary.Finished} job(s) run, {summary.Skipped} skipped (finished before), {summary.Failures.Count} failed{(summary.Cancelled ? ", stopped early" : "")}");
+        output.WriteLine($"{summary.Finished} job(s) run, {summary.Skipped} skipped (finished before), " +
+                         $"{(summary.Locked > 0 ? $"{summary.Locked} left to the process running them, " : "")}{summary.Failures.Count} failed{(summary.Cancelled ? ", stopped early" : "")}");
         output.WriteLine($"results: {layout.Root}");
         foreach (var failure in summary.Failures) error.WriteLine($"failed: {failure}");
     }

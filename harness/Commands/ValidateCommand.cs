@@ -25,23 +25,7 @@ internal static class ValidateCommand
             try
             {
                 var config = ConfigLoader.Load(path, registry, DatasetReaders.Kinds);
-                var categories = new Dictionary<string, IReadOnlyList<string>>();
-                foreach (var d in config.Datasets)
-                {
-                    if (d.Kind == "synthetic")
-                    {
-                        categories[d.DisplayName] = d.Categories is ["all"] ? (d.Synthetic?.SelectedCategories ?? SyntheticDataset.CategoryNames) : d.Categories;
-                        continue;
-                    }
-                    if (d.Root is null) throw new ArgumentException($"data set '{d.DisplayName}' needs a root: the folder that holds its categories");
-                    var reader = DatasetReaders.Open(d.Kind, ConfigPaths.Resolve(path, d.Root));
-                    var available = reader.Categories;
-                    var missing = d.Categories is ["all"] ? [] : d.Categories.Where(c => !available.Contains(c)).ToList();
-                    if (missing.Count > 0)
-                        throw new ArgumentException($"data set '{d.DisplayName}' ({reader.Root}) has no category {string.Join(", ", missing.Select(m => $"'{m}'"))}; it has: {string.Join(", ", available)}");
-                    categories[d.DisplayName] = d.Categories is ["all"] ? available : d.Categories;
-                }
-                var jobs = Planner.Plan(config, d => categories[d.DisplayName]);
+                var jobs = Planner.PlanWithoutGenerating(config, path);
                 output.WriteLine($"{Path.GetFileName(path)}: valid. {jobs.Count} job(s), {jobs.Sum(j => j.Categories.Count)} run(s):");
                 foreach (var job in jobs) output.WriteLine($"  {job}");
                 return 0;

@@ -128,6 +128,10 @@ public static class ConfigLoader
         if (config.Seeds.Distinct().Count() != config.Seeds.Count) throw binder.Error(At("seeds"), "seeds lists a seed twice");
         if (config.Evaluation.ProLimit is <= 0 or > 1)
             throw binder.Error(At("evaluation"), $"evaluation.pro_limit must be in (0, 1], got {config.Evaluation.ProLimit}");
+        if (config.Report.BootstrapReplicates < 1)
+            throw binder.Error(At("report"), $"report.bootstrap_replicates must be at least 1, got {config.Report.BootstrapReplicates}");
+        if (config.Report.HeatmapImages < 1)
+            throw binder.Error(At("report"), $"report.heatmap_images must be at least 1, got {config.Report.HeatmapImages}");
         if (config.Datasets.Count == 0) throw binder.Error(At("datasets"), "datasets must list at least one data set");
         var datasetsNode = At("datasets") as YamlSequenceNode;
         for (var i = 0; i < config.Datasets.Count; i++)

@@ -31,6 +31,8 @@ public sealed record ExperimentConfig
 
     public EvaluationConfig Evaluation { get; init; } = new();
 
+    public ReportConfig Report { get; init; } = new();
+
     public IReadOnlyList<DatasetConfig> Datasets { get; init; } = [];
 
     /// <summary>Bound from the file's <c>methods:</c> list by <see cref="ConfigLoader"/>.</summary>
@@ -68,6 +70,19 @@ public sealed record EvaluationConfig
     public double ProLimit { get; init; } = 0.3;
 
     public EvaluationResolution Resolution { get; init; } = EvaluationResolution.Input;
+}
+
+/// <summary>The <c>report:</c> block: how the report's statistics and figures are made.</summary>
+public sealed record ReportConfig
+{
+    /// <summary>B of the pixel-level cluster bootstrap over images (95% interval of every P-AUROC).</summary>
+    public int BootstrapReplicates { get; init; } = 1000;
+
+    /// <summary>The bootstrap's seed: intervals are reproducible.</summary>
+    public int BootstrapSeed { get; init; }
+
+    /// <summary>Test images per category in the heat-map grids (defects of every type first).</summary>
+    public int HeatmapImages { get; init; } = 8;
 }
 
 /// <summary>One entry of <c>datasets:</c>. Pre-processing fields left out keep each method's own.</summary>

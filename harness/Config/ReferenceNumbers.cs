@@ -16,6 +16,12 @@ public sealed record ReferenceFile
     /// <summary>The paper, table or file the numbers were taken from.</summary>
     public string Source { get; init; } = "";
 
+    /// <summary>
+    /// What a reader must know before comparing any of this paper's numbers with the harness's: test-set epoch
+    /// selection, per-image AUPRO, ensembles, score normalisation on the test set. Printed under every side-by-side table.
+    /// </summary>
+    public IReadOnlyList<string> Protocol { get; init; } = [];
+
     public IReadOnlyList<ReferenceEntry> Entries { get; init; } = [];
 }
 

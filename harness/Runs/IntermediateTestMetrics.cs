@@ -41,7 +41,7 @@ internal sealed class IntermediateEvaluation(
         foreach (var category in categories)
         {
             progress.Phase($"eval_every ({point}) {category.Name}", 0, 1);
-            var scored = evaluation.Run(category, method, options, cancellation);
+            var scored = evaluation.Run(category, method, options, cancellation, measureCost: false);
             var (metrics, _) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, dataset);
             if (!_points.TryGetValue(category.Name, out var list)) _points[category.Name] = list = [];
             list.Add(new IntermediatePoint(point, metrics));

@@ -1,3 +1,4 @@
+using AnomalyBench.Datasets;
 using AnomalyBench.Harness.Config;
 
 namespace AnomalyBench.Harness.Runs;
@@ -25,5 +26,30 @@ public static class Planner
                         jobs.Add(new TrainingJob(dataset, method, seed, [category], Setting.PerCategory));
         }
         return jobs;
+    }
+
+    /// <summary>
+    /// The plan of an experiment file without generating or loading anything: real data sets are listed from their
+    /// folders (an unknown category is an error naming the ones there are), generated sets by their configured names.
+    /// </summary>
+    public static IReadOnlyList<TrainingJob> PlanWithoutGenerating(ExperimentConfig config, string configFile)
+    {
+        var categories = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var d in config.Datasets)
+        {
+            if (d.Kind == "synthetic")
+            {
+                categories[d.DisplayName] = d.Categories is ["all"] ? (d.Synthetic?.SelectedCategories ?? SyntheticDataset.CategoryNames) : d.Categories;
+                continue;
+            }
+            if (d.Root is null) throw new ArgumentException($"data set '{d.DisplayName}' needs a root: the folder that holds its categories");
+            var reader = DatasetReaders.Open(d.Kind, ConfigPaths.Resolve(configFile, d.Root));
+            var available = reader.Categories;
+            var missing = d.Categories is ["all"] ? [] : d.Categories.Where(c => !available.Contains(c)).ToList();
+            if (missing.Count > 0)
+                throw new ArgumentException($"data set '{d.DisplayName}' ({reader.Root}) has no category {string.Join(", ", missing.Select(m => $"'{m}'"))}; it has: {string.Join(", ", available)}");
+            categories[d.DisplayName] = d.Categories is ["all"] ? available : d.Categories;
+        }
+        return Plan(config, d => categories[d.DisplayName]);
     }
 }

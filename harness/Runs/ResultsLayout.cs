@@ -3,7 +3,7 @@ namespace AnomalyBench.Harness.Runs;
 /// <summary>
 /// Where an experiment's files live (ARCHITECTURE.md, "Results layout"):
 /// <c>&lt;output&gt;/&lt;experiment&gt;/&lt;dataset&gt;/&lt;category&gt;/&lt;method&gt;/seed&lt;k&gt;/</c> per run,
-/// <c>tables/</c>, <c>plots/</c> and <c>manifest.json</c> beside them. A run is finished when its
+/// <c>tables/</c>, <c>plots/</c>, <c>heatmaps/</c>, <c>report/</c> and <c>manifest.json</c> beside them. A run is finished when its
 /// <c>metrics.json</c> exists; every file is written atomically, metrics.json last.
 /// </summary>
 public sealed class ResultsLayout(string experimentFolder)
@@ -25,6 +25,11 @@ public sealed class ResultsLayout(string experimentFolder)
     public string Tables => Path.Combine(Root, "tables");
 
     public string Plots => Path.Combine(Root, "plots");
+
+    /// <summary>The report: side-by-side and statistics Markdown, report.html.</summary>
+    public string Report => Path.Combine(Root, "report");
+
+    public string HeatMaps => Path.Combine(Root, "heatmaps");
 
     public string Manifest => Path.Combine(Root, "manifest.json");
 

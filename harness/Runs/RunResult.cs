@@ -27,6 +27,10 @@ public sealed record RunResult
     public IReadOnlyDictionary<string, string> Undefined { get; init; } = new Dictionary<string, string>();
 
     public required RunTimings Timings { get; init; }
+
+    /// <summary>Peak memory of fit and predict (absent in runs written before it was measured).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunMemory? Memory { get; init; }
     public required string Device { get; init; }
     public required int Threads { get; init; }
 
@@ -70,7 +74,19 @@ public sealed record RunResult
 }
 
 /// <summary>Seconds per phase, and prediction throughput.</summary>
-public sealed record RunTimings(double FitSeconds, double PredictSeconds, double EvaluateSeconds, double PredictImagesPerSecond);
+/// <param name="FitSeconds">Wall time of Fit (intermediate evaluations excluded).</param>
+/// <param name="PredictSeconds">Wall time of the predict phase: loading and pre-processing the test images, the model, copying maps.</param>
+/// <param name="EvaluateSeconds">Wall time of the metrics.</param>
+/// <param name="PredictImagesPerSecond">Test images per second of the method's Predict alone (model and its post-processing, CUDA synchronised) at <paramref name="PredictBatchSize"/>.</param>
+/// <param name="PredictImagesPerSecondBatch1">The same one image at a time on a warm model (up to 16 test images).</param>
+/// <param name="PredictBatchSize">The configured batch size of the predict phase.</param>
+public sealed record RunTimings(
+    double FitSeconds,
+    double PredictSeconds,
+    double EvaluateSeconds,
+    double PredictImagesPerSecond,
+    double? PredictImagesPerSecondBatch1 = null,
+    int? PredictBatchSize = null);
 
 /// <summary>How maps were compared with ground truth, so tables can say which numbers are comparable.</summary>
 public sealed record EvaluationProtocol(string Resolution, string MaskBinarisation, string ImageScore, double ProLimit, string Aupro);

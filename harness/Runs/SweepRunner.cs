@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AnomalyBench.Datasets;
 using AnomalyBench.Harness.Config;
+using AnomalyBench.Harness.Reports;
 using AnomalyBench.Methods;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Metrics;
@@ -15,7 +16,10 @@ using F = AnomalyBench.Torch.torch.nn.functional;
 namespace AnomalyBench.Harness.Runs;
 
 /// <summary>What a sweep did.</summary>
-public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadOnlyList<string> Failures, bool Cancelled)
+/// <param name="Planned">Jobs of this shard's part of the plan (the whole plan without sharding).</param>
+/// <param name="Skipped">Jobs whose runs had all finished before.</param>
+/// <param name="Locked">Jobs another process was running (their lock is held): left to it.</param>
+public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadOnlyList<string> Failures, bool Cancelled, int Locked = 0)
 {
     public int ExitCode => Cancelled ? 130 : Failures.Count > 0 ? 1 : 0;
 }
@@ -25,7 +29,7 @@ public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadO
 /// job fit, predict, evaluate and write the run's files. Finished runs (metrics.json present)
 /// are skipped unless forced; every file is written atomically and metrics.json last, so an
 /// interrupted sweep resumes where it stopped. A failing job is recorded (error.txt) and the
-/// sweep goes on. Tables are rebuilt from all finished runs at the end.
+/// sweep goes on. The report (tables, side-by-side, statistics) is rebuilt from all finished runs at the end.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -45,13 +49,14 @@ public sealed class SweepRunner
 
     public ResultsLayout Layout { get; }
 
-    public SweepSummary Run(bool force = false, CancellationToken cancellation = default)
+    /// <param name="shard">the part of the plan to run (<see cref="Shard.All"/> by default).</param>
+    public SweepSummary Run(bool force = false, CancellationToken cancellation = default, Shard? shard = null)
     {
         var device = ResolveDevice(_config.Device);
         if (_config.Threads is { } threads) torch.set_num_threads(threads);
         var store = new WeightsStore(_config.WeightsFolder is { } w ? ResolvePath(w) : WeightsStore.DefaultFolder());
         var readers = _config.Datasets.ToDictionary(d => d.DisplayName, OpenReader);
-        var jobs = Planner.Plan(_config, d => Categories(d, readers[d.DisplayName]));
+        var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
         WarnAboutRandomWeights(store);
 
         var started = DateTimeOffset.Now;
@@ -60,6 +65,7 @@ public sealed class SweepRunner
         _progress.SweepStarted(pending.Count, jobs.Count - pending.Count);
         var failures = new List<string>();
         var finished = 0;
+        var locked = 0;
         var cancelled = false;
         for (var i = 0; i < pending.Count; i++)
         {
@@ -68,6 +74,19 @@ public sealed class SweepRunner
             {
                 cancelled = true;
                 break;
+            }
+            using var runLock = RunLock.TryAcquire(Layout.ModelFolder(job), out var holder);
+            if (runLock is null)
+            {
+                locked++;
+                _progress.JobStarted(i, job);
+                _progress.JobFinished(i, job, $"skipped: {RunLock.Describe(holder)} is running it (lock {Path.Combine(Layout.ModelFolder(job), RunLock.FileName)})");
+                continue;
+            }
+            if (!force && job.Runs.All(Layout.IsFinished))
+            {
+                // Another shard finished it after this one made its list.
+                continue;
             }
             _progress.JobStarted(i, job);
             try
@@ -91,10 +110,9 @@ public sealed class SweepRunner
             }
         }
 
-        var results = Layout.FinishedMetricsFiles().Select(RunResult.Read).Where(r => r.Experiment == _config.Experiment).ToList();
-        if (results.Count > 0) Tables.Write(Layout, results);
+        ReportBuilder.Build(ExperimentResults.Load(Layout, _config.Experiment), ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
         Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
-        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled);
+        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
     }
 
     private string RunJob(TrainingJob job, IDatasetReader reader, Device device, WeightsStore store, CancellationToken cancellation)
@@ -109,9 +127,11 @@ public sealed class SweepRunner
         var testSet = new TestSetEvaluation(_config.Evaluation, device, _progress);
         var intermediate = new IntermediateEvaluation(testSet, categories, options, job.Dataset.DisplayName, _progress, cancellation);
 
+        var meter = MemoryMeter.Start(device);
         var clock = Stopwatch.StartNew();
         method.Fit(categories.SelectMany(c => c.Train).ToList(), new FitContext(device, seed, store, log, cancellation, intermediate));
         var fitSeconds = clock.Elapsed.TotalSeconds - intermediate.Seconds;
+        var fitMemory = meter.Stop();
         cancellation.ThrowIfCancellationRequested();
         var modelFolder = Layout.ModelFolder(job);
         Directory.CreateDirectory(modelFolder);
@@ -123,14 +143,14 @@ public sealed class SweepRunner
         {
             var run = new RunKey(job.Dataset.DisplayName, category.Name, job.Method.Name, job.Seed);
             var scored = testSet.Run(category, method, options, cancellation);
-            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, intermediate.For(category.Name));
+            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, fitMemory, intermediate.For(category.Name));
             summary.Append(summary.Length == 0 ? "" : "; ").Append(category.Name).Append(": ").Append(Headline(result));
         }
         return summary.ToString();
     }
 
     private RunResult WriteRun(RunKey run, TrainingJob job, DatasetCategory category, ScoredTestSet scored, IAnomalyMethod method, MethodOptions options,
-        Device device, double fitSeconds, IntermediateTestMetrics? intermediate)
+        Device device, double fitSeconds, PhaseMemory fitMemory, IntermediateTestMetrics? intermediate)
     {
         var (metrics, undefined) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, job.Dataset.DisplayName);
         var result = new RunResult
@@ -145,7 +165,9 @@ public sealed class SweepRunner
             Profile = job.Method.Profile.ToString().ToLowerInvariant(),
             Metrics = metrics,
             Undefined = undefined,
-            Timings = new RunTimings(fitSeconds, scored.PredictSeconds, scored.EvaluateSeconds, scored.Images.Count / Math.Max(scored.PredictSeconds, 1e-9)),
+            Timings = new RunTimings(fitSeconds, scored.PredictSeconds, scored.EvaluateSeconds, scored.Images.Count / Math.Max(scored.ModelSeconds, 1e-9),
+                scored.Batch1ImagesPerSecond, options.BatchSize),
+            Memory = new RunMemory(fitMemory, scored.Memory),
             Device = device.ToString(),
             Threads = torch.get_num_threads(),
             Weights = method.WeightsProvenance,

@@ -82,7 +82,8 @@ public static class Tables
         using (var csv = NewWriter(text))
         {
             foreach (var h in new[] { "dataset", "category", "method", "method_key", "seed", "setting", "profile", "metric", "value", "undefined_reason",
-                         "fit_seconds", "predict_seconds", "predict_images_per_second", "device", "threads", "weights" })
+                         "fit_seconds", "predict_seconds", "predict_images_per_second", "predict_images_per_second_batch1", "predict_batch_size",
+                         "fit_peak_rss_bytes", "predict_peak_rss_bytes", "fit_peak_cuda_bytes", "predict_peak_cuda_bytes", "device", "threads", "weights" })
                 csv.WriteField(h);
             csv.EndRecord();
             foreach (var r in runs)
@@ -102,6 +103,10 @@ public static class Tables
                     csv.WriteField(Format(r.Timings.FitSeconds));
                     csv.WriteField(Format(r.Timings.PredictSeconds));
                     csv.WriteField(Format(r.Timings.PredictImagesPerSecond));
+                    csv.WriteField(r.Timings.PredictImagesPerSecondBatch1 is { } single ? Format(single) : "");
+                    csv.WriteField(r.Timings.PredictBatchSize?.ToString(CultureInfo.InvariantCulture) ?? "");
+                    foreach (var bytes in new[] { r.Memory?.Fit.PeakResidentBytes, r.Memory?.Predict.PeakResidentBytes, r.Memory?.Fit.PeakCudaBytes, r.Memory?.Predict.PeakCudaBytes })
+                        csv.WriteField(bytes?.ToString(CultureInfo.InvariantCulture) ?? "");
                     csv.WriteField(r.Device);
                     csv.WriteField(r.Threads.ToString(CultureInfo.InvariantCulture));
                     csv.WriteField(r.Weights);
@@ -123,8 +128,8 @@ public static class Tables
     }
 
     /// <summary>RFC 4180 fields with Unix line ends (the files are read by scripts and diffed).</summary>
-    private static CsvWriter NewWriter(TextWriter text) =>
+    internal static CsvWriter NewWriter(TextWriter text) =>
         CsvWriter.Create(text, CsvWriterOptions.Default with { NewLine = "\n" }, leaveOpen: true);
 
-    private static string Format(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);
+    internal static string Format(double v) => double.IsNaN(v) ? "" : v.ToString("0.######", CultureInfo.InvariantCulture);
 }

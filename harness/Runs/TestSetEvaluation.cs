@@ -9,13 +9,18 @@ using F = AnomalyBench.Torch.torch.nn.functional;
 namespace AnomalyBench.Harness.Runs;
 
 /// <summary>A category's test set predicted and evaluated: per-image maps with masks, scores, labels, the metrics and the time each part took.</summary>
+/// <param name="ModelSeconds">Time inside the method's Predict at the configured batch size (CUDA synchronised).</param>
+/// <param name="Batch1ImagesPerSecond">Predict throughput one image at a time on the warm model; null when not measured.</param>
 internal sealed record ScoredTestSet(
     IReadOnlyList<PixelImage> Images,
     IReadOnlyList<float> Scores,
     IReadOnlyList<byte> Labels,
     EvaluationResult Evaluation,
     double PredictSeconds,
-    double EvaluateSeconds);
+    double EvaluateSeconds,
+    double ModelSeconds,
+    double? Batch1ImagesPerSecond,
+    PhaseMemory Memory);
 
 /// <summary>
 /// Predicts a category's test set with a method and evaluates it under the experiment's protocol (resolution, AUPRO
@@ -24,13 +29,19 @@ internal sealed record ScoredTestSet(
 /// </summary>
 internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, ISweepProgress progress)
 {
+    /// <summary>Images timed one at a time for the batch-1 throughput (after one warm-up image).</summary>
+    private const int Batch1Images = 16;
+
     public bool AtOriginalSize => config.Resolution == EvaluationResolution.Original;
 
-    public ScoredTestSet Run(DatasetCategory category, IAnomalyMethod method, MethodOptions options, CancellationToken cancellation)
+    /// <param name="measureCost">time batch 1 and measure peak memory (the final evaluation; intermediate ones skip it).</param>
+    public ScoredTestSet Run(DatasetCategory category, IAnomalyMethod method, MethodOptions options, CancellationToken cancellation, bool measureCost = true)
     {
         var images = new List<PixelImage>(category.Test.Count);
         var scores = new List<float>(category.Test.Count);
         var labels = new List<byte>(category.Test.Count);
+        var meter = MemoryMeter.Start(device);
+        var model = new Stopwatch();
         var clock = Stopwatch.StartNew();
         using (var loader = new DataLoader(category.Test, options.Preprocessing, device, new LoaderOptions(BatchSize: options.BatchSize)))
         {
@@ -39,7 +50,10 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
                 cancellation.ThrowIfCancellationRequested();
                 progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
                 using var scope = torch.NewDisposeScope();
+                model.Start();
                 using var prediction = method.Predict(batch.Images);
+                Synchronize();
+                model.Stop();
                 var size = batch.Images.size(2);
                 var maps = prediction.Maps;
                 // Methods answer at their own input resolution; evaluation wants the batch's.
@@ -60,6 +74,8 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
         }
         var predictSeconds = clock.Elapsed.TotalSeconds;
         progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
+        var memory = meter.Stop();
+        var batch1 = measureCost ? Batch1Throughput(category, method, options, cancellation) : null;
 
         cancellation.ThrowIfCancellationRequested();
         progress.Phase($"evaluate {category.Name}", 0, 1);
@@ -67,7 +83,39 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
         var limits = new[] { config.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
         var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits });
         progress.Phase($"evaluate {category.Name}", 1, 1);
-        return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds);
+        return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds, model.Elapsed.TotalSeconds, batch1, memory);
+    }
+
+    /// <summary>Images per second of Predict one image at a time: one warm-up image, then up to 16 timed ones.</summary>
+    private double? Batch1Throughput(DatasetCategory category, IAnomalyMethod method, MethodOptions options, CancellationToken cancellation)
+    {
+        var samples = category.Test.Take(Batch1Images + 1).ToList();
+        if (samples.Count < 2) return null;
+        progress.Phase($"batch-1 throughput {category.Name}", 0, samples.Count - 1);
+        var model = new Stopwatch();
+        var timed = 0;
+        var warmUp = true;
+        using var loader = new DataLoader(samples, options.Preprocessing, device, new LoaderOptions(BatchSize: 1));
+        foreach (var batch in loader)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            if (!warmUp) model.Start();
+            using var prediction = method.Predict(batch.Images);
+            Synchronize();
+            if (!warmUp)
+            {
+                model.Stop();
+                timed++;
+            }
+            warmUp = false;
+        }
+        return timed == 0 ? null : timed / Math.Max(model.Elapsed.TotalSeconds, 1e-9);
+    }
+
+    private void Synchronize()
+    {
+        if (device.Type == DeviceType.CUDA) torch.cuda.synchronize(Math.Max(device.Index, 0));
     }
 
     /// <summary>

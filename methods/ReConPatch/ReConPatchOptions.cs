@@ -25,6 +25,16 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
     /// <summary>The frozen feature extractor (§3.1: WRN-50, as PatchCore).</summary>
     public string Backbone { get; init; } = "wide_resnet50_2";
 
+    /// <summary>
+    /// The ensemble's backbones (§4: <c>[wide_resnet101_2, resnext101_32x8d, densenet201]</c>, with
+    /// representation_dimension 384, 60 epochs, lr 1e-6 at 320 or 480 px); empty (default) for the single model on
+    /// <see cref="Backbone"/>. Each member is a full ReConPatch on its backbone; their scores are standardised by the
+    /// median and MAD of their training scores and averaged.
+    /// </summary>
+    public IReadOnlyList<string> Ensemble { get; init; } = [];
+
+    IReadOnlyList<string> IBackboneOptions.Backbones => Ensemble.Count > 0 ? Ensemble : [Backbone];
+
     /// <summary>Hierarchy levels whose patch features are combined (§3.1: levels 2 and 3, as PatchCore).</summary>
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
 
@@ -111,6 +121,10 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
         if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
         if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer2, layer3]");
         if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
+        if (Ensemble is null) throw new ArgumentException("ensemble must be a list of backbones, or [] for the single model");
+        if (Ensemble.Count == 1) throw new ArgumentException($"ensemble lists one backbone ({Ensemble[0]}): set backbone instead, or list two or more");
+        if (Ensemble.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("ensemble has an empty backbone name");
+        if (Ensemble.Distinct(StringComparer.Ordinal).Count() != Ensemble.Count) throw new ArgumentException($"ensemble lists a backbone twice: [{string.Join(", ", Ensemble)}]");
         if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
             throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
         if (PatchSize < 1 || PatchSize % 2 == 0) throw new ArgumentException($"patch_size must be odd and at least 1, got {PatchSize}");

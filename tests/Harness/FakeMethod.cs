@@ -14,6 +14,9 @@ public sealed record FakeOptions : MethodOptions
 
     /// <summary>Asks the runner for an intermediate evaluation after every n-th of two "epochs" (0: never).</summary>
     public int EvalEvery { get; init; }
+
+    /// <summary>Milliseconds Fit takes (to hold a run lock in concurrency tests).</summary>
+    public int FitMilliseconds { get; init; }
 }
 
 public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
@@ -23,6 +26,7 @@ public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
     public void Fit(IReadOnlyList<Sample> train, FitContext context)
     {
         if (options.FailOnFit) throw new InvalidDataException("fake failure while fitting");
+        if (options.FitMilliseconds > 0) Thread.Sleep(options.FitMilliseconds);
         for (var epoch = 1; epoch <= 2; epoch++)
         {
             context.Log.Step(epoch, new Dictionary<string, double> { ["loss"] = 0.5 / epoch }, 0.1);

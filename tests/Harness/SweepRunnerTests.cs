@@ -86,6 +86,13 @@ public class SweepRunnerTests
         Assert.That(result.Metrics.Keys, Does.Contain("image_auroc").And.Contain("aupro_0.3"));
         Assert.That(result.Counts, Is.EqualTo(new RunCounts(2, 6, result.Counts.TestAnomalous)));
         Assert.That(result.Options["gain"]!.GetValue<double>(), Is.EqualTo(2), "the quick profile's value is recorded");
+        // Cost next to accuracy: model throughput at the configured batch and at batch 1, and peak memory of both phases.
+        Assert.That(result.Timings.PredictImagesPerSecond, Is.GreaterThan(0));
+        Assert.That(result.Timings.PredictImagesPerSecondBatch1, Is.GreaterThan(0));
+        Assert.That(result.Timings.PredictBatchSize, Is.EqualTo(8));
+        Assert.That(result.Memory!.Fit.PeakResidentBytes, Is.GreaterThan(10L << 20), "at least the runtime's resident set");
+        Assert.That(result.Memory.Predict.PeakResidentBytes, Is.GreaterThan(10L << 20));
+        Assert.That(result.Memory.Predict.PeakCudaBytes, Is.Null, "a CPU run has no CUDA peak");
         Assert.That(File.ReadAllLines(runner.Layout.File(run, "scores.csv")), Has.Length.EqualTo(7));
         Assert.That(File.Exists(Path.Combine(runner.Layout.Tables, "synthetic_image_auroc.csv")), Is.True);
         Assert.That(File.Exists(Path.Combine(runner.Layout.Tables, "all_runs.csv")), Is.True);

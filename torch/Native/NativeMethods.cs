@@ -40,6 +40,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int abt_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int abt_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int abt_cuda_synchronize(int deviceIndex);
+    [LibraryImport(Lib)] internal static partial int abt_cuda_max_memory_allocated(int deviceIndex, out long bytes);
+    [LibraryImport(Lib)] internal static partial int abt_cuda_reset_peak_memory_stats(int deviceIndex);
 
     [LibraryImport(Lib)] internal static partial int abt_image_decode(byte* bytes, long len, int channels, out IntPtr tensor);
     [LibraryImport(Lib)] internal static partial int abt_image_info(byte* bytes, long len, out int width, out int height, out int channels);

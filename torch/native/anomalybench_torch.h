@@ -99,6 +99,9 @@ ABT_API int abt_blas_library(char* buf, int64_t cap);  // the shared object that
 ABT_API int32_t abt_cuda_is_available(void);
 ABT_API int32_t abt_cuda_device_count(void);
 ABT_API int abt_cuda_synchronize(int32_t device_index);
+// Peak bytes allocated by the CUDA caching allocator since the last reset; -1 when this libtorch has no CUDA.
+ABT_API int abt_cuda_max_memory_allocated(int32_t device_index, int64_t* bytes);
+ABT_API int abt_cuda_reset_peak_memory_stats(int32_t device_index);
 
 // Images (stb_image / stb_image_write).
 ABT_API int abt_image_decode(const uint8_t* bytes, int64_t len, int32_t channels, abt_tensor* out);
