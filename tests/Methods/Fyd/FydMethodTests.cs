@@ -52,9 +52,10 @@ public class FydMethodTests
     /// (±25°). With random ResNet-18 weights the result depends on the setting (measured 2026-11-23 on this 128-px pill
     /// set, 30 train / 20 test, seed 0, methods/Fyd/README.md): this one — the quick profile with layers 1+2 and 4
     /// epochs, every stage on, h of L_ICA pooled by 8 — 0.948; the same with h pooled by 4: 0.688, by 16 (frozen
-    /// backbone, no FCA): 0.781; frozen backbone 0.740; untrained (PaDiM on the same random features) 0.594. The check
-    /// runs the setting that reaches 0.9; it shows that the alignment stages, trained together, lift a PaDiM that
-    /// fails on a moving object, not that every setting does.
+    /// backbone, no FCA): 0.781; frozen backbone 0.740; untrained (PaDiM on the same random features) 0.594. Seeds 1, 2, 3
+    /// give 0.646, 0.854, 0.729 (PaDiM: 0.625, 0.573, 0.562): FYD beats the untrained Gaussian at every seed, but only
+    /// seed 0 reaches 0.9. The check runs that seed; it shows that the alignment stages, trained together, lift a PaDiM
+    /// that fails on a moving object, not that every seed or setting reaches 0.9 with random weights.
     /// </summary>
     [Test]
     public void SeparatesTheDefectsOfAShiftedAndRotatedObjectWithRandomWeights()
