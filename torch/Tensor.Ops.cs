@@ -299,6 +299,9 @@ public partial class Tensor
     public Tensor dot(Tensor other) => Binary(aten.dot, this, other);
     public Tensor outer(Tensor other) => Binary(aten.outer, this, other);
 
+    /// <summary>The inverse of each square matrix in the last two dimensions (<c>torch.linalg.inv</c>); an error for a singular one.</summary>
+    public Tensor inverse() => Unary(aten.linalg_inv, this);
+
     // Comparison and logic -----------------------------------------------
 
     public Tensor gt(Scalar other) => WithScalar(aten.gt_Scalar, this, other);

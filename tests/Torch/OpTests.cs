@@ -301,6 +301,33 @@ public class OpTests(Device device)
     }
 
     [Test]
+    public void GridSampleReflectsAndMapsCornersAsPyTorchDefines()
+    {
+        // One row [0, 1, 2, 3] (W = 4) sampled at x = -1.5, -1, 0, 1.5 (y = 0).
+        var row = T([0, 1, 2, 3], 1, 1, 1, 4);
+        var grid = T([-1.5f, 0, -1, 0, 0, 0, 1.5f, 0], 1, 1, 4, 2);
+        // align_corners=False: ix = ((x+1)·W − 1)/2 = −1.5, −0.5, 1.5, 4.5; reflection about −0.5 and W − 0.5 = 3.5
+        // gives 0.5, −0.5 → clipped to 0, 1.5, 2.5.
+        TensorAssert.Close(F.grid_sample(row, grid, padding_mode: "reflection"), [0.5, 0, 1.5, 2.5], [1, 1, 1, 4]);
+        // align_corners=True: ix = (x+1)/2·(W − 1) = −0.75, 0, 1.5, 3.75; reflection about 0 and W − 1 = 3: 0.75, 0, 1.5, 2.25.
+        TensorAssert.Close(F.grid_sample(row, grid, padding_mode: "reflection", align_corners: true), [0.75, 0, 1.5, 2.25], [1, 1, 1, 4]);
+        // Zeros padding: ix = 3.25 (x = 0.875) mixes 0.75 of pixel 3 with 0.25 of an outside zero.
+        var inside = T([0.875f, 0, -1, 0], 1, 1, 2, 2);
+        TensorAssert.Close(F.grid_sample(row, inside), [2.25, 0], [1, 1, 1, 2]);
+        // affine_grid with align_corners=False puts the output pixel centres at x = (2j + 1)/W − 1.
+        var identity = T([1, 0, 0, 0, 1, 0], 1, 2, 3);
+        TensorAssert.Close(F.affine_grid(identity, [1, 1, 1, 4]).select(3, 0), [-0.75, -0.25, 0.25, 0.75], [1, 1, 4]);
+        TensorAssert.Close(F.affine_grid(identity, [1, 1, 1, 4], align_corners: true).select(3, 0), [-1, -1f / 3, 1f / 3, 1], [1, 1, 4], 1e-6);
+    }
+
+    [Test]
+    public void InverseOfABatchOfMatrices()
+    {
+        var m = T([2, 1, 1, 1, 4, 0, 0, 0.5f], 2, 2, 2);
+        TensorAssert.Close(m.inverse(), [1, -1, -1, 2, 0.25, 0, 0, 2], [2, 2, 2], 1e-6);
+    }
+
+    [Test]
     public void UnfoldAndFoldAreInverseForNonOverlappingBlocks()
     {
         var x = torch.arange(32, dtype: ScalarType.Float32, device: device).view(1, 2, 4, 4);

@@ -88,6 +88,7 @@ internal static class aten
     internal static readonly Op matmul = new("aten::matmul");
     internal static readonly Op mm = new("aten::mm");
     internal static readonly Op bmm = new("aten::bmm");
+    internal static readonly Op linalg_inv = new("aten::linalg_inv");
     internal static readonly Op cdist = new("aten::cdist");
     internal static readonly Op cosine_similarity = new("aten::cosine_similarity");
     internal static readonly Op einsum = new("aten::einsum");

@@ -7,6 +7,7 @@ using AnomalyBench.Tests.Datasets;
 using AnomalyBench.Tests.Torch;
 using AnomalyBench.Torch;
 using NUnit.Framework;
+using static AnomalyBench.Tests.Methods.MethodTestKit;
 using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 
 namespace AnomalyBench.Tests.Methods.Cfa;
@@ -189,30 +190,5 @@ public class CfaMethodTests
         Assert.That(method, Is.InstanceOf<CfaMethod>());
         Assert.That(() => new CfaMethod(paper with { GammaD = 0 }), Throws.ArgumentException.With.Message.Contains("gamma_d"));
         Assert.That(() => new CfaMethod(paper with { Weights = "imagenet21k" }), Throws.ArgumentException.With.Message.Contains("weights"));
-    }
-
-    private sealed class RecordingLog : ITrainingLog
-    {
-        public List<(long Step, IReadOnlyDictionary<string, double> Losses, double LearningRate)> Steps { get; } = [];
-
-        public HashSet<string> Phases { get; } = [];
-
-        public void Step(long step, IReadOnlyDictionary<string, double> losses, double learningRate) => Steps.Add((step, losses, learningRate));
-
-        public void Progress(string phase, long done, long total) => Phases.Add(phase);
-    }
-
-    private static (List<double> Scores, List<bool> Labels) PredictAll(CfaMethod method, IReadOnlyList<Sample> samples, Preprocessing preprocessing)
-    {
-        var scores = new List<double>();
-        var labels = new List<bool>();
-        using var loader = new DataLoader(samples, preprocessing, Device.CPU, new LoaderOptions(BatchSize: method.Options.BatchSize));
-        foreach (var batch in loader)
-        {
-            using var prediction = method.Predict(batch.Images);
-            scores.AddRange(TensorAssert.Values(prediction.Scores));
-            labels.AddRange(batch.Samples.Select(s => s.IsAnomalous));
-        }
-        return (scores, labels);
     }
 }
