@@ -12,7 +12,7 @@ public sealed class MethodRegistry
     }
 
     /// <summary>Every method of this project.</summary>
-    public static MethodRegistry Default { get; } = new([PatchCore.PatchCoreMethod.Info, Cfa.CfaMethod.Info, ReConPatch.ReConPatchMethod.Info]);
+    public static MethodRegistry Default { get; } = new([PatchCore.PatchCoreMethod.Info, Cfa.CfaMethod.Info, ReConPatch.ReConPatchMethod.Info, Ssm.SsmMethod.Info]);
 
     public IReadOnlyList<MethodInfo> All { get; }
 
