@@ -133,6 +133,9 @@ public sealed class SweepRunner
         var images = new List<PixelImage>(category.Test.Count);
         var scores = new List<float>(category.Test.Count);
         var labels = new List<byte>(category.Test.Count);
+        // A method whose published score is normalised over the test set (transductive) rescores once every image is in.
+        var transductive = method is ITestSetScoring { UsesTestSetStatistics: true } rescoring ? rescoring : null;
+        var parts = new List<float[]>();
         var clock = Stopwatch.StartNew();
         using (var loader = new DataLoader(category.Test, options.Preprocessing, device, new LoaderOptions(BatchSize: options.BatchSize)))
         {
@@ -150,6 +153,7 @@ public sealed class SweepRunner
                 var mapValues = maps.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
                 var maskValues = batch.Masks.to(Device.CPU).contiguous().data<byte>();
                 scores.AddRange(prediction.Scores.to(Device.CPU, ScalarType.Float32).data<float>());
+                if (transductive is not null) parts.AddRange(ScoreParts(prediction));
                 labels.AddRange(batch.Labels.to(Device.CPU).data<long>().Select(l => (byte)l));
                 var n = (int)(size * size);
                 for (var b = 0; b < batch.Count; b++)
@@ -159,6 +163,12 @@ public sealed class SweepRunner
                     images.Add(original ? AtOriginalSize(map, (int)size, batch.Samples[b], batch.OriginalSizes[b]) : new PixelImage(map, mask, (int)size, (int)size));
                 }
             }
+        }
+        if (transductive is not null)
+        {
+            var rescored = transductive.Rescore(parts);
+            scores.Clear();
+            scores.AddRange(rescored);
         }
         var predictSeconds = clock.Elapsed.TotalSeconds;
         _progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
@@ -192,7 +202,7 @@ public sealed class SweepRunner
             Protocol = new EvaluationProtocol(
                 original ? "original image size (maps resized bilinearly)" : $"method input ({options.Preprocessing.OutputSize} px, masks resized nearest)",
                 "mask value > 0",
-                "the method's image score",
+                transductive?.TestSetProtocol ?? "the method's image score",
                 _config.Evaluation.ProLimit,
                 evaluation.Pixel.Aupro.FirstOrDefault()?.Method ?? "not computed"),
             Counts = new RunCounts(category.Train.Count, category.Test.Count, category.AnomalousTestCount),
@@ -209,6 +219,15 @@ public sealed class SweepRunner
         // Last: its presence marks the run finished.
         AtomicFile.WriteAllText(Layout.File(run, ResultsLayout.MetricsFile), result.ToJson());
         return result;
+    }
+
+    private static IEnumerable<float[]> ScoreParts(Prediction prediction)
+    {
+        var partsTensor = prediction.ScoreParts
+            ?? throw new InvalidOperationException("a method that rescores with test-set statistics must return score parts with each prediction");
+        var count = (int)partsTensor.size(1);
+        var values = partsTensor.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
+        return Enumerable.Range(0, (int)partsTensor.size(0)).Select(b => values.AsSpan(b * count, count).ToArray());
     }
 
     private static PixelImage AtOriginalSize(float[] map, int size, Sample sample, (int Height, int Width) original)
