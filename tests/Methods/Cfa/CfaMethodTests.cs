@@ -158,17 +158,6 @@ public class CfaMethodTests
         Assert.That(() => new CfaMethod(paper with { Weights = "imagenet21k" }), Throws.ArgumentException.With.Message.Contains("weights"));
     }
 
-    private sealed class RecordingLog : ITrainingLog
-    {
-        public List<(long Step, IReadOnlyDictionary<string, double> Losses, double LearningRate)> Steps { get; } = [];
-
-        public HashSet<string> Phases { get; } = [];
-
-        public void Step(long step, IReadOnlyDictionary<string, double> losses, double learningRate) => Steps.Add((step, losses, learningRate));
-
-        public void Progress(string phase, long done, long total) => Phases.Add(phase);
-    }
-
     private static (List<double> Scores, List<bool> Labels) PredictAll(CfaMethod method, IReadOnlyList<Sample> samples, Preprocessing preprocessing)
     {
         var scores = new List<double>();

@@ -107,7 +107,7 @@ public class SsmMethodTests
     public void AShortRunLowersTheLossAndKeepsMemoryFlat()
     {
         var data = Generated(QualityCategory, 64, 20, 30);
-        var options = Small with { Epochs = 3, BatchSize = 4, LearningRate = 1e-3 };
+        var options = Small with { Epochs = 3 };
         var train = data.Train.Take(8).ToList();
         using var method = new SsmMethod(options);
         method.Fit(train, Context());
@@ -124,7 +124,7 @@ public class SsmMethodTests
     public void EarlyStoppingKeepsTheEpochOfTheLowestHoldoutLoss()
     {
         var data = Generated(QualityCategory, 64, 20, 30);
-        var options = Small with { Epochs = 4, BatchSize = 4, LearningRate = 1e-3, ValidationRatio = 0.25, Patience = 1 };
+        var options = Small with { Epochs = 4, ValidationRatio = 0.25, Patience = 1 };
         using var method = new SsmMethod(options);
         method.Fit(data.Train.Take(8).ToList(), Context());
         var losses = method.ValidationLosses;
@@ -140,7 +140,7 @@ public class SsmMethodTests
     public void SaveThenLoadGivesIdenticalPredictions()
     {
         var data = Generated(QualityCategory, 64, 20, 30);
-        var options = Small with { Epochs = 1, BatchSize = 4 };
+        var options = Small with { Epochs = 1 };
         var train = data.Train.Take(4).ToList();
         var test = data.Test.Take(4).ToList();
         var path = Path.Combine(_folder, "ssm.safetensors");
@@ -212,16 +212,5 @@ public class SsmMethodTests
             labels.AddRange(batch.Samples.Select(s => s.IsAnomalous));
         }
         return (scores, labels);
-    }
-
-    private sealed class RecordingLog : ITrainingLog
-    {
-        public List<(long Step, IReadOnlyDictionary<string, double> Losses, double LearningRate)> Steps { get; } = [];
-
-        public HashSet<string> Phases { get; } = [];
-
-        public void Step(long step, IReadOnlyDictionary<string, double> losses, double learningRate) => Steps.Add((step, losses, learningRate));
-
-        public void Progress(string phase, long done, long total) => Phases.Add(phase);
     }
 }
