@@ -14,6 +14,7 @@ public sealed class MethodRegistry
     /// <summary>Every method of this project.</summary>
     public static MethodRegistry Default { get; } = new([
         PatchCore.PatchCoreMethod.Info, Cfa.CfaMethod.Info, ReConPatch.ReConPatchMethod.Info, Rd4ad.Rd4adMethod.Info, ReContrast.ReContrastMethod.Info, Fyd.FydMethod.Info,
+        Ssm.SsmMethod.Info,
     ]);
 
     public IReadOnlyList<MethodInfo> All { get; }

@@ -288,6 +288,9 @@ public partial class Tensor
 
     public Tensor median() => Unary(aten.median, this);
 
+    /// <summary>The median along <paramref name="dim"/>: for an even count the lower of the two middle values, as <c>torch.median(dim)</c>.</summary>
+    public (Tensor values, Tensor indices) median(long dim, bool keepdim = false) => Pair(aten.median_dim, dim, keepdim);
+
     public Tensor any() => Unary(aten.any, this);
     public Tensor all() => Unary(aten.all, this);
 

@@ -378,6 +378,23 @@ public static partial class torch
                 return x.MoveToOuterDisposeScope();
             }
 
+            /// <summary>
+            /// Median filter of [N,C,H,W] over a k×k window with zero padding of (k−1)/2, as
+            /// <c>kornia.filters.median_blur</c> (RIAD's and SSM's GMS loss apply it with k = 3): each
+            /// output is the median of the k² window values, zeros of the padding included at the border.
+            /// </summary>
+            public static Tensor median_blur(Tensor input, long kernel_size)
+            {
+                if (kernel_size < 1 || kernel_size % 2 == 0)
+                    throw new ArgumentOutOfRangeException(nameof(kernel_size), kernel_size, "kernel_size must be odd and positive");
+                if (input.dim() != 4) throw new ArgumentException($"median_blur expects [N,C,H,W], got [{string.Join(", ", input.shape)}]", nameof(input));
+                var (n, c, h, w) = (input.size(0), input.size(1), input.size(2), input.size(3));
+                using var scope = NewDisposeScope();
+                var windows = unfold(input.reshape(n * c, 1, h, w), kernel_size, padding: (kernel_size - 1) / 2);   // [N·C, k², H·W]
+                var median = windows.median(1).values;
+                return median.view(n, c, h, w).MoveToOuterDisposeScope();
+            }
+
             private static Tensor SymmetricPad(Tensor x, int radius, int dim, long length)
             {
                 if (radius == 0) return x.alias();

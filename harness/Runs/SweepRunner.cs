@@ -177,7 +177,7 @@ public sealed class SweepRunner
                     ? "original image size (maps resized bilinearly)"
                     : $"method input ({options.Preprocessing.OutputSize} px, masks resized nearest)",
                 "mask value > 0",
-                "the method's image score",
+                scored.ImageScoreRule,
                 _config.Evaluation.ProLimit,
                 scored.Evaluation.Pixel.Aupro.FirstOrDefault()?.Method ?? "not computed"),
             Counts = new RunCounts(category.Train.Count, category.Test.Count, category.AnomalousTestCount),

@@ -10,6 +10,7 @@ namespace AnomalyBench.Harness.Runs;
 
 /// <summary>A category's test set predicted and evaluated: per-image maps with masks, scores, labels, the metrics and the time each part took.</summary>
 /// <param name="ModelSeconds">Time inside the method's Predict at the configured batch size (CUDA synchronised).</param>
+/// <param name="ImageScoreRule">How the image scores were made: the method's own, or (transductive) rescored with test-set statistics.</param>
 /// <param name="Batch1ImagesPerSecond">Predict throughput one image at a time on the warm model; null when not measured.</param>
 internal sealed record ScoredTestSet(
     IReadOnlyList<PixelImage> Images,
@@ -20,7 +21,8 @@ internal sealed record ScoredTestSet(
     double EvaluateSeconds,
     double ModelSeconds,
     double? Batch1ImagesPerSecond,
-    PhaseMemory Memory);
+    PhaseMemory Memory,
+    string ImageScoreRule);
 
 /// <summary>
 /// Predicts a category's test set with a method and evaluates it under the experiment's protocol (resolution, AUPRO
@@ -40,6 +42,9 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
         var images = new List<PixelImage>(category.Test.Count);
         var scores = new List<float>(category.Test.Count);
         var labels = new List<byte>(category.Test.Count);
+        // A method whose published score is normalised over the test set (transductive) rescores once every image is in.
+        var transductive = method is ITestSetScoring { UsesTestSetStatistics: true } rescoring ? rescoring : null;
+        var parts = new List<float[]>();
         var meter = MemoryMeter.Start(device);
         var model = new Stopwatch();
         var clock = Stopwatch.StartNew();
@@ -62,6 +67,7 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
                 var mapValues = maps.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
                 var maskValues = batch.Masks.to(Device.CPU).contiguous().data<byte>();
                 scores.AddRange(prediction.Scores.to(Device.CPU, ScalarType.Float32).data<float>());
+                if (transductive is not null) parts.AddRange(ScoreParts(prediction));
                 labels.AddRange(batch.Labels.to(Device.CPU).data<long>().Select(l => (byte)l));
                 var n = (int)(size * size);
                 for (var b = 0; b < batch.Count; b++)
@@ -71,6 +77,12 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
                     images.Add(AtOriginalSize ? ToOriginalSize(map, (int)size, batch.Samples[b], batch.OriginalSizes[b]) : new PixelImage(map, mask, (int)size, (int)size));
                 }
             }
+        }
+        if (transductive is not null)
+        {
+            var rescored = transductive.Rescore(parts);
+            scores.Clear();
+            scores.AddRange(rescored);
         }
         var predictSeconds = clock.Elapsed.TotalSeconds;
         progress.Phase($"predict {category.Name}", images.Count, category.Test.Count);
@@ -83,7 +95,8 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
         var limits = new[] { config.ProLimit, 0.3, 0.05 }.Distinct().ToArray();
         var evaluation = Evaluation.Evaluate(new PixelSet(images), labels.ToArray(), scores.ToArray(), new PixelMetricsOptions { AuproLimits = limits, PerImageAupro = config.PerImageAupro });
         progress.Phase($"evaluate {category.Name}", 1, 1);
-        return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds, model.Elapsed.TotalSeconds, batch1, memory);
+        return new ScoredTestSet(images, scores, labels, evaluation, predictSeconds, clock.Elapsed.TotalSeconds, model.Elapsed.TotalSeconds, batch1, memory,
+            transductive?.TestSetProtocol ?? "the method's image score");
     }
 
     /// <summary>Images per second of Predict one image at a time: one warm-up image, then up to 16 timed ones.</summary>
@@ -111,6 +124,15 @@ internal sealed class TestSetEvaluation(EvaluationConfig config, Device device, 
             warmUp = false;
         }
         return timed == 0 ? null : timed / Math.Max(model.Elapsed.TotalSeconds, 1e-9);
+    }
+
+    private static IEnumerable<float[]> ScoreParts(Prediction prediction)
+    {
+        var partsTensor = prediction.ScoreParts
+            ?? throw new InvalidOperationException("a method that rescores with test-set statistics must return score parts with each prediction");
+        var count = (int)partsTensor.size(1);
+        var values = partsTensor.to(Device.CPU, ScalarType.Float32).contiguous().data<float>();
+        return Enumerable.Range(0, (int)partsTensor.size(0)).Select(b => values.AsSpan(b * count, count).ToArray());
     }
 
     private void Synchronize()

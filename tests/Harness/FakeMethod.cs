@@ -17,9 +17,12 @@ public sealed record FakeOptions : MethodOptions
 
     /// <summary>Milliseconds Fit takes (to hold a run lock in concurrency tests).</summary>
     public int FitMilliseconds { get; init; }
+
+    /// <summary>Rescore with test-set statistics (<see cref="ITestSetScoring"/>): each score becomes its rank among the test scores.</summary>
+    public bool TestSetRanks { get; init; }
 }
 
-public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
+public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod, ITestSetScoring
 {
     public MethodOptions Options => options;
 
@@ -39,7 +42,17 @@ public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod
         using var scope = torch.NewDisposeScope();
         var maps = images.mean([1]).mul(options.Gain);
         var scores = maps.amax([1, 2]);
-        return new Prediction(maps.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope());
+        return new Prediction(maps.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope(), scores.unsqueeze(1));
+    }
+
+    public bool UsesTestSetStatistics => options.TestSetRanks;
+
+    public string TestSetProtocol => "transductive: rank among the test scores (fake)";
+
+    public float[] Rescore(IReadOnlyList<float[]> parts)
+    {
+        var order = parts.Select(p => p[0]).ToArray();
+        return order.Select(v => (float)order.Count(o => o < v)).ToArray();
     }
 
     public void Save(string path)

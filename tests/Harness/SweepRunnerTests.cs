@@ -131,6 +131,23 @@ public class SweepRunnerTests
     }
 
     [Test]
+    public void AMethodThatRescoresWithTestSetStatisticsGetsEveryImageAndTheResultsSaySo()
+    {
+        var path = Write("  - key: fake\n    profile: quick\n    test_set_ranks: true");
+        var (summary, runner, log) = Run(path);
+        Assert.That(summary.Finished, Is.EqualTo(1), log.ToString());
+        var run = new RunKey("synthetic", "fabric", "fake", 0);
+        var result = RunResult.Read(runner.Layout.File(run, "metrics.json"));
+        Assert.That(result.Protocol.ImageScore, Does.StartWith("transductive"));
+        // Ranks among the 6 test images: the scores are 0..5 (no ties in mean-value maxima of generated images).
+        var scores = File.ReadAllLines(runner.Layout.File(run, "scores.csv")).Skip(1)
+            .Select(line => double.Parse(line.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.That(scores, Is.EqualTo(new double[] { 0, 1, 2, 3, 4, 5 }));
+        var plain = RunResult.Read(Run(Write("  - key: fake\n    profile: quick"), force: true).Runner.Layout.File(run, "metrics.json"));
+        Assert.That(plain.Protocol.ImageScore, Is.EqualTo("the method's image score"));
+    }
+
+    [Test]
     public void ASecondInvocationSkipsFinishedRunsAndForceRedoesThem()
     {
         var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");

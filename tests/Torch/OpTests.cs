@@ -370,6 +370,37 @@ public class OpTests(Device device)
         Assert.That(blurred[0], Is.Not.EqualTo((1 + e2 * (2 + 2) + e8 * (3 + 3)) / total).Within(1e-4));
     }
 
+    [Test]
+    public void MedianAlongADimensionTakesTheLowerMiddleValue()
+    {
+        var x = T([3, 1, 2, 9, 4, 8, 7, 6], 2, 4);
+        var (values, indices) = x.median(1);
+        // Rows {3,1,2,9} and {4,8,7,6}: sorted 1 2 3 9 and 4 6 7 8; torch.median takes the lower middle (2 and 6).
+        TensorAssert.Close(values, [2, 6], [2]);
+        Assert.That(indices.to(Device.CPU).data<long>(), Is.EqualTo(new long[] { 2, 3 }));
+        Assert.That(x.median(0, keepdim: true).values.shape, Is.EqualTo(new long[] { 1, 4 }));
+    }
+
+    [Test]
+    public void MedianBlurTakesTheMedianOfEachZeroPaddedWindow()
+    {
+        // A 3x3 image 1..9 with a spike of 100 in the centre. Interior window = all nine values {1,2,3,4,100,6,7,8,9}
+        // → median 6. Corner (0,0): window {0,0,0, 0,1,2, 0,4,100} → sorted 0 0 0 0 0 1 2 4 100 → median 0.
+        // Edge (0,1): {0,0,0, 1,2,3, 4,100,6} → 0 0 0 1 2 3 4 6 100 → 2. Edge (1,0): {0,1,2, 0,4,100, 0,7,8} → 0 0 0 1 2 4 7 8 100 → 2.
+        var x = T([1, 2, 3, 4, 100, 6, 7, 8, 9], 1, 1, 3, 3);
+        var blurred = TensorAssert.Values(F.median_blur(x, 3));
+        Assert.That(blurred[4], Is.EqualTo(6), "centre: the spike is removed");
+        Assert.That(blurred[0], Is.EqualTo(0), "corner: five zeros of the padding");
+        Assert.That(blurred[1], Is.EqualTo(2));
+        Assert.That(blurred[3], Is.EqualTo(2));
+        // Channels are filtered independently; a constant interior stays constant.
+        var two = torch.cat([torch.full([1, 1, 5, 5], 2.0, device: device), torch.full([1, 1, 5, 5], 5.0, device: device)], 1);
+        var filtered = F.median_blur(two, 3);
+        Assert.That(filtered.shape, Is.EqualTo(new long[] { 1, 2, 5, 5 }));
+        TensorAssert.Close(filtered.narrow(2, 1, 3).narrow(3, 1, 3).reshape(2, 9).select(1, 4), [2, 5], [2]);
+        Assert.That(() => F.median_blur(x, 2), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("odd"));
+    }
+
     /// <summary>scipy.ndimage.gaussian_filter(mode="reflect"), written out directly as two 1-D correlations.</summary>
     private static double[] ScipyGaussianFilter(float[] image, int h, int w, double sigma, double truncate)
     {

@@ -85,6 +85,7 @@ internal static class aten
     internal static readonly Op argsort = new("aten::argsort");
     internal static readonly Op kthvalue = new("aten::kthvalue");
     internal static readonly Op median = new("aten::median");
+    internal static readonly Op median_dim = new("aten::median", "dim");
     internal static readonly Op matmul = new("aten::matmul");
     internal static readonly Op mm = new("aten::mm");
     internal static readonly Op bmm = new("aten::bmm");

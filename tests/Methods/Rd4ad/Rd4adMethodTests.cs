@@ -59,7 +59,7 @@ public class Rd4adMethodTests
         {
             method.Fit(_data.Train, Context(log: log));
             var fit = watch.Elapsed;
-            var (scores, labels) = MethodHarness.PredictAll(method, test, options.Preprocessing);
+            var (scores, labels) = MethodTestKit.PredictAll(method, test, options.Preprocessing);
             var auroc = Auroc.Of(scores, labels);
             TestContext.Out.WriteLine($"synthetic {Category} + obvious defects (random resnet18, 64 px, {options.Epochs} epochs): I-AUROC {auroc:F3}, " +
                                       $"epoch losses [{string.Join(", ", method.EpochLosses.Select(l => l.ToString("F3")))}], " +

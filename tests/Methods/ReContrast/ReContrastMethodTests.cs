@@ -59,7 +59,7 @@ public class ReContrastMethodTests
         {
             method.Fit(_wood.Train, Context(log: log));
             var fit = watch.Elapsed;
-            var (scores, labels) = MethodHarness.PredictAll(method, test, options.Preprocessing);
+            var (scores, labels) = MethodTestKit.PredictAll(method, test, options.Preprocessing);
             var auroc = Auroc.Of(scores, labels);
             var losses = method.IterationLosses;
             TestContext.Out.WriteLine($"synthetic wood + obvious defects (random resnet18, 64 px, {options.Iterations} iterations): I-AUROC {auroc:F3}, " +
