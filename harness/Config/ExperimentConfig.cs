@@ -94,7 +94,7 @@ public sealed record DatasetConfig
     /// <summary>The name used in result paths and tables (defaults to <see cref="Kind"/>).</summary>
     public string? Name { get; init; }
 
-    /// <summary>mvtec, visa, btad, aptos, oct2017, isic2018, retinal_oct, folder, synthetic.</summary>
+    /// <summary>mvtec, visa, btad, aptos, oct2017, isic2018, retinal-oct, medianomaly, folder, synthetic.</summary>
     public string Kind { get; init; } = "";
 
     /// <summary>The folder that holds the categories; for <c>synthetic</c>, the cache folder to generate into (default: the user's cache).</summary>
