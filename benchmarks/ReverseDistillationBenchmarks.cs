@@ -11,13 +11,13 @@ namespace AnomalyBench.Benchmarks;
 
 /// <summary>
 /// RD4AD's and ReContrast's cost at the paper setting (Wide-ResNet-50-2, 256×256, batch 16) and the quick profile
-/// (ResNet-18 with its official OCBE and de_resnet18, 128×128, batch 8):
+/// (ResNet-18 with its official OCBE and de_resnet18, 64×64, batch 8):
 /// <list type="bullet">
 /// <item><c>TrainStep</c>: one optimisation step — RD4AD: frozen teacher, OCBE + decoder forward and backward, global
 /// cosine, Adam; ReContrast: both encoders, OCBE + two-headed decoder on the 2B batch, hard-mined loss, both AdamW.
 /// Seconds per iteration; an RD4AD epoch of an MVTec category of 209 images is 14 steps.</item>
 /// <item><c>Predict</c>: the steps of <c>Predict</c> (forward, six or three 1 − cos maps, upsampling, σ = 4 smoothing,
-/// image max); the time per operation is per image.</item>
+/// image max) on one batch of the profile's size; divide the time by the batch for the time per image.</item>
 /// </list>
 /// Random weights (seed 0): the cost does not depend on them.
 /// </summary>
