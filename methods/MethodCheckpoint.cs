@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch;
+using AnomalyBench.Torch.Modules;
 using AnomalyBench.Torch.Serialization;
 
 namespace AnomalyBench.Methods;
@@ -78,5 +79,24 @@ public static class MethodCheckpoint
             .ToList();
         if (differences.Count > 0)
             throw new InvalidDataException($"{path}: the state was fitted with other settings ({string.Join("; ", differences)})");
+    }
+
+    /// <summary>Copies <paramref name="module"/>'s state dict (on the CPU) into <paramref name="state"/> under <paramref name="prefix"/>.</summary>
+    public static void AddModule(StateDict state, string prefix, Module module)
+    {
+        using var part = module.state_dict();
+        foreach (var key in part.Keys)
+        {
+            using var cpu = part[key].to(Device.CPU);
+            state.Add(prefix + key, cpu.contiguous());
+        }
+    }
+
+    /// <summary>Loads the entries of <paramref name="state"/> under <paramref name="prefix"/> into <paramref name="module"/> (strict).</summary>
+    public static void LoadModule(string path, StateDict state, string prefix, Module module)
+    {
+        var part = state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(k => k[prefix.Length..], k => state[k], StringComparer.Ordinal);
+        if (part.Count == 0) throw new InvalidDataException($"{path}: the checkpoint has no '{prefix}*' entries; it is incomplete");
+        module.load_state_dict(part);
     }
 }

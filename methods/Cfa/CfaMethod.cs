@@ -151,7 +151,7 @@ public sealed class CfaMethod : IAnomalyMethod
                 var terms = _loss.forward(Flatten(Describe(batch.Images)), _bank!);
                 terms.Total.backward();
                 optimizer.step();
-                var (attraction, repulsion, total) = (Value(terms.Attraction), Value(terms.Repulsion), Value(terms.Total));
+                var (attraction, repulsion, total) = (LossValue.Of(terms.Attraction), LossValue.Of(terms.Repulsion), LossValue.Of(terms.Total));
                 context.Log.Step(++step, new Dictionary<string, double> { ["attraction"] = attraction, ["repulsion"] = repulsion, ["total"] = total },
                     _options.LearningRate);
                 sum += total;
@@ -192,12 +192,6 @@ public sealed class CfaMethod : IAnomalyMethod
     /// <summary>[B, D, H, W] → [B, H·W, D] (official <c>rearrange(phi_p, 'b c h w -> b (h w) c')</c>).</summary>
     private static Tensor Flatten(Tensor phi) => phi.flatten(2).transpose(1, 2);
 
-    private static double Value(Tensor scalar)
-    {
-        using var d = scalar.detach();
-        using var f = d.to(ScalarType.Float64);
-        return f.item<double>();
-    }
 
     public void Save(string path)
     {
@@ -205,15 +199,8 @@ public sealed class CfaMethod : IAnomalyMethod
         if (_extractor is null || _descriptor is null || _loss is null || _bank is null) throw new InvalidOperationException("CFA has nothing to save yet: call Fit first");
         using var state = new StateDict();
         using (var cpu = _bank.to(Device.CPU)) state.Add(BankKey, cpu.contiguous());
-        foreach (var (prefix, module) in new (string, Module)[] { (DescriptorPrefix, _descriptor), (LossPrefix, _loss) })
-        {
-            using var part = module.state_dict();
-            foreach (var key in part.Keys)
-            {
-                using var cpu = part[key].to(Device.CPU);
-                state.Add(prefix + key, cpu.contiguous());
-            }
-        }
+        MethodCheckpoint.AddModule(state, DescriptorPrefix, _descriptor);
+        MethodCheckpoint.AddModule(state, LossPrefix, _loss);
         MethodCheckpoint.SetWeights(state, _extractor.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
     }
@@ -234,8 +221,8 @@ public sealed class CfaMethod : IAnomalyMethod
             _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius);
-            _descriptor.load_state_dict(Part(state, DescriptorPrefix));
-            _loss.load_state_dict(Part(state, LossPrefix));
+            MethodCheckpoint.LoadModule(path, state, DescriptorPrefix, _descriptor);
+            MethodCheckpoint.LoadModule(path, state, LossPrefix, _loss);
             _bank = bank.clone().DetachFromDisposeScope();
             if (_bank.size(1) != _descriptor.layer.OutChannels)
                 throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", _bank.shape)}], expected [N, {_descriptor.layer.OutChannels}]");
@@ -246,9 +233,6 @@ public sealed class CfaMethod : IAnomalyMethod
             throw;
         }
     }
-
-    private static Dictionary<string, Tensor> Part(StateDict state, string prefix) =>
-        state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(k => k[prefix.Length..], k => state[k], StringComparer.Ordinal);
 
     /// <summary>Moves the model and the bank to the device of the images (after Load, or for a run on another device).</summary>
     private void EnsureOn(Device device)

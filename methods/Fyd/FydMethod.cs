@@ -120,9 +120,9 @@ public sealed class FydMethod : IAnomalyMethod
                 var terms = Losses(batch.Images);
                 terms.Total.backward();
                 optimizer.step();
-                var logged = new Dictionary<string, double> { ["total"] = Value(terms.Total) };
-                if (terms.Fine is not null) logged["fine"] = Value(terms.Fine);
-                if (terms.ImageAlignment is not null) logged["ica"] = Value(terms.ImageAlignment);
+                var logged = new Dictionary<string, double> { ["total"] = LossValue.Of(terms.Total) };
+                if (terms.Fine is not null) logged["fine"] = LossValue.Of(terms.Fine);
+                if (terms.ImageAlignment is not null) logged["ica"] = LossValue.Of(terms.ImageAlignment);
                 context.Log.Step(++step, logged, learningRate);
                 sum += logged["total"];
                 batches++;
@@ -215,26 +215,13 @@ public sealed class FydMethod : IAnomalyMethod
         return new Prediction(maps, scores);
     }
 
-    private static double Value(Tensor scalar)
-    {
-        using var d = scalar.detach();
-        using var f = d.to(ScalarType.Float64);
-        return f.item<double>();
-    }
 
     public void Save(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_network is null || _gaussian is null) throw new InvalidOperationException("FYD has nothing to save yet: call Fit first");
         using var state = new StateDict();
-        using (var part = _network.state_dict())
-        {
-            foreach (var key in part.Keys)
-            {
-                using var cpu = part[key].to(Device.CPU);
-                state.Add(NetworkPrefix + key, cpu.contiguous());
-            }
-        }
+        MethodCheckpoint.AddModule(state, NetworkPrefix, _network);
         foreach (var (key, tensor) in new[] { (MeanKey, _gaussian.Mean), (PrecisionKey, _gaussian.Precision), (ChannelsKey, _gaussian.Channels) })
         {
             using var cpu = tensor.to(Device.CPU);
@@ -261,9 +248,7 @@ public sealed class FydMethod : IAnomalyMethod
             var backbone = BackboneCatalog.Get(_options.Backbone).Build(false);
             backbone.provenance = provenance;
             _network = new FydNetwork(backbone, _options);
-            var part = state.Keys.Where(k => k.StartsWith(NetworkPrefix, StringComparison.Ordinal))
-                .ToDictionary(k => k[NetworkPrefix.Length..], k => state[k], StringComparer.Ordinal);
-            _network.load_state_dict(part);
+            MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
             _network.eval();
             _gaussian = new LocationGaussian(state[MeanKey].clone(), state[PrecisionKey].clone(), state[ChannelsKey].clone());
         }

@@ -179,8 +179,8 @@ public sealed class Rd4adMethod : IAnomalyMethod
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_teacher is null || _bottleneck is null || _decoder is null) throw new InvalidOperationException("RD4AD has nothing to save yet: call Fit first");
         using var state = new StateDict();
-        ModuleStates.Add(state, BottleneckPrefix, _bottleneck);
-        ModuleStates.Add(state, DecoderPrefix, _decoder);
+        MethodCheckpoint.AddModule(state, BottleneckPrefix, _bottleneck);
+        MethodCheckpoint.AddModule(state, DecoderPrefix, _decoder);
         MethodCheckpoint.SetWeights(state, _teacher.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
     }
@@ -197,8 +197,8 @@ public sealed class Rd4adMethod : IAnomalyMethod
             var store = _weights ?? WeightsStore.FromEnvironment();
             _teacher = FeatureExtractor.Restore(store, _options.Backbone, ReverseDistillationArchitecture.Levels, provenance, path);
             BuildStudent(Device.CPU);
-            ModuleStates.Load(state, BottleneckPrefix, _bottleneck!, path);
-            ModuleStates.Load(state, DecoderPrefix, _decoder!, path);
+            MethodCheckpoint.LoadModule(path, state, BottleneckPrefix, _bottleneck!);
+            MethodCheckpoint.LoadModule(path, state, DecoderPrefix, _decoder!);
             _bottleneck!.eval();
             _decoder!.eval();
         }

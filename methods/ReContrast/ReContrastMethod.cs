@@ -220,9 +220,9 @@ public sealed class ReContrastMethod : IAnomalyMethod
         if (_network is null) throw new InvalidOperationException("ReContrast has nothing to save yet: call Fit first");
         using var state = new StateDict();
         // The frozen encoder is the pretrained (or seeded) network itself: the provenance restores it.
-        ModuleStates.Add(state, EncoderPrefix, _network.encoder);
-        ModuleStates.Add(state, BottleneckPrefix, _network.bottleneck);
-        ModuleStates.Add(state, DecoderPrefix, _network.decoder);
+        MethodCheckpoint.AddModule(state, EncoderPrefix, _network.encoder);
+        MethodCheckpoint.AddModule(state, BottleneckPrefix, _network.bottleneck);
+        MethodCheckpoint.AddModule(state, DecoderPrefix, _network.decoder);
         state.Metadata[ImageScoreKey] = _imageScore.ToString();
         MethodCheckpoint.SetWeights(state, _network.encoder_freeze.provenance);
         MethodCheckpoint.Save(path, Key, _options, state);
@@ -253,9 +253,9 @@ public sealed class ReContrastMethod : IAnomalyMethod
                 throw;
             }
             _network = new ReContrastNetwork(_options.Backbone, trainable, frozen, _options.MultiClass ? DecoderActivation.GELU : DecoderActivation.ReLU);
-            ModuleStates.Load(state, EncoderPrefix, _network.encoder, path);
-            ModuleStates.Load(state, BottleneckPrefix, _network.bottleneck, path);
-            ModuleStates.Load(state, DecoderPrefix, _network.decoder, path);
+            MethodCheckpoint.LoadModule(path, state, EncoderPrefix, _network.encoder);
+            MethodCheckpoint.LoadModule(path, state, BottleneckPrefix, _network.bottleneck);
+            MethodCheckpoint.LoadModule(path, state, DecoderPrefix, _network.decoder);
             _imageScore = imageScore;
             _network.eval();
         }

@@ -140,8 +140,8 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
                     optimizer.step();
                     var values = new Dictionary<string, double>
                     {
-                        ["mse"] = Value(terms.Mse), ["msgms"] = Value(terms.Msgms), ["ssim"] = Value(terms.Ssim),
-                        ["mask"] = Value(terms.Mask), ["total"] = Value(terms.Total),
+                        ["mse"] = LossValue.Of(terms.Mse), ["msgms"] = LossValue.Of(terms.Msgms), ["ssim"] = LossValue.Of(terms.Ssim),
+                        ["mask"] = LossValue.Of(terms.Mask), ["total"] = LossValue.Of(terms.Total),
                     };
                     context.Log.Step(++step, values, lr);
                     sum += values["total"];
@@ -197,7 +197,7 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
             var masks = MaskGenerator.Draw(k, _options.Preprocessing.OutputSize, random, images.device);
             using var inpainted = Inpainting.Run(network, images, masks);
             using var terms = loss.Compute(images, inpainted, masks);
-            sum += Value(terms.Total) * batch.Count;
+            sum += LossValue.Of(terms.Total) * batch.Count;
             count += batch.Count;
         }
         network.train();
@@ -275,26 +275,13 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
     /// <summary>The batch as the network sees it: [0,1] as the pipeline gives it, or [−1,1] with <see cref="SsmOptions.SymmetricInputs"/>.</summary>
     private Tensor NetworkInput(Tensor images) => _options.SymmetricInputs ? (images - 0.5) / 0.5 : images.alias();
 
-    private static double Value(Tensor scalar)
-    {
-        using var d = scalar.detach();
-        using var f = d.to(ScalarType.Float64);
-        return f.item<double>();
-    }
 
     public void Save(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_network is null || _statistics is null) throw new InvalidOperationException("SSM has nothing to save yet: call Fit first");
         using var state = new StateDict();
-        using (var part = _network.state_dict())
-        {
-            foreach (var key in part.Keys)
-            {
-                using var cpu = part[key].to(Device.CPU);
-                state.Add(NetworkPrefix + key, cpu.contiguous());
-            }
-        }
+        MethodCheckpoint.AddModule(state, NetworkPrefix, _network);
         state.Add(StatisticsKey, _statistics.ToTensor());
         MethodCheckpoint.Save(path, Key, _options, state);
     }
@@ -310,8 +297,7 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
         try
         {
             _network = new MaskedUNet(_options.BaseChannels);
-            _network.load_state_dict(state.Keys.Where(k => k.StartsWith(NetworkPrefix, StringComparison.Ordinal))
-                .ToDictionary(k => k[NetworkPrefix.Length..], k => state[k], StringComparer.Ordinal));
+            MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
             _statistics = ScoreStatistics.FromTensor(statistics);
         }
         catch

@@ -1,10 +1,10 @@
 using AnomalyBench.Torch;
 
-namespace AnomalyBench.Methods.ReverseDistillation;
+namespace AnomalyBench.Methods;
 
+/// <summary>A scalar loss as a double for the training log (detached, on the host).</summary>
 internal static class LossValue
 {
-    /// <summary>A scalar loss as a double for the training log (detached, on the host).</summary>
     public static double Of(Tensor scalar)
     {
         using var d = scalar.detach();
