@@ -29,7 +29,8 @@ public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadO
 /// job fit, predict, evaluate and write the run's files. Finished runs (metrics.json present)
 /// are skipped unless forced; every file is written atomically and metrics.json last, so an
 /// interrupted sweep resumes where it stopped. A failing job is recorded (error.txt) and the
-/// sweep goes on. The report (tables, side-by-side, statistics) is rebuilt from all finished runs at the end.
+/// sweep goes on. The report (tables, side-by-side, statistics, figures) is rebuilt from all finished runs at the end;
+/// a shard of a larger sweep refreshes only the CSV tables and leaves the report to <c>harness report</c>.
 /// </summary>
 public sealed class SweepRunner
 {
@@ -110,7 +111,18 @@ public sealed class SweepRunner
             }
         }
 
-        ReportBuilder.Build(ExperimentResults.Load(Layout, _config.Experiment), ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+        var finishedRuns = ExperimentResults.Load(Layout, _config.Experiment);
+        if (shard is { Count: > 1 } part)
+        {
+            // Every shard would otherwise redo the whole report (bootstraps over every run) at its end, n times over:
+            // shards refresh the cheap CSV tables, the report is built once after all of them.
+            if (finishedRuns.Runs.Count > 0) Tables.Write(Layout, finishedRuns.Runs.Select(r => r.Result).ToList());
+            _progress.Warning($"shard {part}: tables updated; build the report once every shard has finished: harness report {Layout.Root}");
+        }
+        else
+        {
+            ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+        }
         Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
         return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
     }

@@ -77,7 +77,10 @@ public class ShardingTests
         var results = AnomalyBench.Harness.Reports.ExperimentResults.Load(Runner(path).Layout);
         Assert.That(results.Runs.Select(r => r.Result.Category).Order(), Is.EqualTo(new[] { "fabric", "tile", "wood" }));
         Assert.That(File.ReadAllText(Path.Combine(Runner(path).Layout.Tables, "synthetic_image_auroc.csv")), Does.Contain("wood").And.Contain("fabric"),
-            "the last shard's report merges every shard's runs");
+            "the last shard's tables merge every shard's runs");
+        Assert.That(Directory.Exists(Runner(path).Layout.Report), Is.False, "shards leave the report to harness report");
+        Assert.That(Cli.Invoke(["report", Runner(path).Layout.Root], output, error), Is.Zero, error.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(Runner(path).Layout.Report, "side_by_side.md")), Does.Contain("wood").And.Contain("fabric"));
         Assert.That(Cli.Invoke(["run", path, "--shard", "2/2"], FakeMethod.Registry, output, error), Is.EqualTo(2));
         Assert.That(error.ToString(), Does.Contain("between 0 and 1"));
     }
