@@ -2,7 +2,7 @@
 // ensemble are combined, each model's scores are standardised by the modified z-score
 // s̄ = (s − median(s)) / (β·MAD) with β = 1.4826, median and MAD taken over the training set. The review writes
 // "mean absolute deviation"; β = 1.4826 (the normal-consistency constant) implies the median absolute deviation.
-// A building block of the ensemble, which is not wired into ReConPatchMethod yet.
+// ReConPatchModel fits one per ensemble member; ReConPatchMethod averages the normalised maps and scores.
 
 using AnomalyBench.Torch;
 
