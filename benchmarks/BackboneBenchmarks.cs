@@ -43,7 +43,7 @@ public class BackboneBenchmarks
         _extractor = new FeatureExtractor(store.Create("wide_resnet50_2", WeightsSource.Random(0)), ["layer2", "layer3"]).to(_device);
         torch.manual_seed(1);
         _input = torch.randn([Batch, 3, Size, Size], device: _device);
-        _memory = new PeakMemory(Device);
+        _memory = new PeakMemory(Device, cuda: Device == "cuda");
         _memory.Reset();
     }
 

@@ -19,7 +19,7 @@ namespace AnomalyBench.Methods.Cfa;
 /// model (no epoch is selected on the test set, unlike the official trainer). <see cref="Predict"/> scores
 /// each patch by Eq. 4, upsamples, smooths (σ = 4) and takes the image's maximum.
 /// </summary>
-public sealed class CfaMethod : IAnomalyMethod
+public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "cfa";
@@ -164,7 +164,10 @@ public sealed class CfaMethod : IAnomalyMethod
         EpochLosses = epochLosses;
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps[0]: the Eq. 4 patch scores [B, h, w] on the feature grid.</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -176,10 +179,14 @@ public sealed class CfaMethod : IAnomalyMethod
         var phi = Describe(images);
         var (b, h, w) = (phi.size(0), phi.size(2), phi.size(3));
         var patchScores = PatchScorer.Score(Flatten(phi), _bank, _options.K).view(b, h, w);
-        var maps = PatchScorer.AnomalyMap(patchScores, images.size(2), images.size(3), _options.Sigma);
-        // Official cal_img_roc: the image score is the maximum of the smoothed map.
-        var scores = maps.amax([1, 2]);
-        return new Prediction(maps, scores);
+        return new RawPrediction(images.size(2), images.size(3), [patchScores]);
+    }
+
+    /// <summary>§3.4: the scores upsampled to the input and smoothed (σ = 4); the image score is the map's maximum.</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        return PatchScorer.Predict(raw.Maps[0], raw.Height, raw.Width, _options.Sigma);
     }
 
     /// <summary>φ(p) [B, D', H, W] of a normalised batch (frozen backbone, no gradient through it).</summary>

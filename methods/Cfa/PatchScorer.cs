@@ -38,4 +38,13 @@ public static class PatchScorer
         if (sigma > 0) maps = functional.gaussian_blur(maps, sigma);
         return maps.squeeze(1).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The <see cref="AnomalyMap"/> of [B, h, w] patch scores and its maximum as each image's score (official cal_img_roc).</summary>
+    public static Prediction Predict(Tensor patchScores, long height, long width, double sigma)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var maps = AnomalyMap(patchScores, height, width, sigma);
+        return new Prediction(maps, maps.amax([1, 2]));
+    }
 }

@@ -21,7 +21,7 @@ namespace AnomalyBench.Methods.Fyd;
 /// schedule for <see cref="FydOptions.Epochs"/> epochs (the last epoch is the model), then fits the Gaussian;
 /// <see cref="Predict"/> scores a batch.
 /// </summary>
-public sealed class FydMethod : IAnomalyMethod
+public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "fyd";
@@ -192,7 +192,10 @@ public sealed class FydMethod : IAnomalyMethod
         return embedding.index_select(1, channels);
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps[0]: the Mahalanobis distances [B, h, w] on the feature grid, in the input's frame.</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -210,9 +213,14 @@ public sealed class FydMethod : IAnomalyMethod
             // The Gaussian lives in the image-aligned frame: map the scores back to the input (θ₀⁻¹).
             distances = AffineTransform.Unwarp(distances.unsqueeze(1), features.ImageTheta).squeeze(1);
         }
-        var maps = PatchScorer.AnomalyMap(distances, images.size(2), images.size(3), _options.Sigma);
-        var scores = maps.amax([1, 2]);
-        return new Prediction(maps, scores);
+        return new RawPrediction(images.size(2), images.size(3), [distances]);
+    }
+
+    /// <summary>PaDiM's map: the distances upsampled to the input and smoothed (σ = 4); the image score is its maximum.</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        return PatchScorer.Predict(raw.Maps[0], raw.Height, raw.Width, _options.Sigma);
     }
 
 

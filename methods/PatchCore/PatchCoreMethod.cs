@@ -21,7 +21,7 @@ namespace AnomalyBench.Methods.PatchCore;
 /// σ = 4 Gaussian (<see cref="RescaleSegmentor"/>). The checkpoint holds the bank and where the backbone's
 /// weights came from; <see cref="Load"/> rebuilds the backbone from the weights store (or the seed).
 /// </summary>
-public sealed class PatchCoreMethod : IAnomalyMethod
+public sealed class PatchCoreMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "patchcore";
@@ -91,7 +91,10 @@ public sealed class PatchCoreMethod : IAnomalyMethod
         }
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps[0]: the patch scores [B, h, w] on the feature grid; Scores[0]: the image scores [B].</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -118,8 +121,17 @@ public sealed class PatchCoreMethod : IAnomalyMethod
             // Official PatchMaker.score: the largest patch score of each image.
             imageScores = patchScores.amax([1, 2]);
         }
-        var maps = RescaleSegmentor.ConvertToSegmentation(patchScores, images.size(2), images.size(3), _options.Sigma);
-        return new Prediction(maps, imageScores);
+        return new RawPrediction(images.size(2), images.size(3), [patchScores], [imageScores]);
+    }
+
+    /// <summary>Official RescaleSegmentor: the patch scores upsampled to the input and smoothed; the image scores as they are.</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var maps = RescaleSegmentor.ConvertToSegmentation(raw.Maps[0], raw.Height, raw.Width, _options.Sigma);
+        return new Prediction(maps, raw.Scores[0].clone());
     }
 
     /// <summary>Patch vectors of a normalised batch [B,3,S,S] (official <c>_embed</c>).</summary>

@@ -19,7 +19,7 @@ namespace AnomalyBench.Methods.Rd4ad;
 /// epoch is the model (the official script also reports the last evaluation). <see cref="Predict"/> sums the per-level
 /// distance maps, smooths them and takes each image's maximum.
 /// </summary>
-public sealed class Rd4adMethod : IAnomalyMethod
+public sealed class Rd4adMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "rd4ad";
@@ -143,13 +143,13 @@ public sealed class Rd4adMethod : IAnomalyMethod
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_teacher is null) throw new InvalidOperationException("RD4AD is not built yet: call Fit or Load first");
         using var scope = torch.NewDisposeScope();
-        var (targets, predictions) = Forward(images);
+        var (targets, predictions) = Reconstruct(images);
         var loss = _options.Loss == Rd4adLoss.Global ? CosineLoss.Global(targets, predictions) : CosineLoss.PerPixel(targets, predictions);
         return loss.MoveToOuterDisposeScope();
     }
 
     /// <summary>The teacher's levels [layer1, layer2, layer3] and the student's reconstructions of them.</summary>
-    private (IReadOnlyList<Tensor> Targets, IReadOnlyList<Tensor> Predictions) Forward(Tensor images)
+    private (IReadOnlyList<Tensor> Targets, IReadOnlyList<Tensor> Predictions) Reconstruct(Tensor images)
     {
         var maps = _teacher!.call(images);
         IReadOnlyList<Tensor> targets = [maps[0], maps[1], maps[2]];
@@ -157,7 +157,10 @@ public sealed class Rd4adMethod : IAnomalyMethod
         return (targets, predictions);
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps: 1 − cos of each level (layer1, layer2, layer3) at the level's resolution, [B, h_l, w_l].</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -168,8 +171,17 @@ public sealed class Rd4adMethod : IAnomalyMethod
         _decoder.eval();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var (targets, predictions) = Forward(images);
-        var maps = AnomalyMap.Distances(targets, predictions, images.size(2), images.size(3), MapFusion.Sum);
+        var (targets, predictions) = Reconstruct(images);
+        return new RawPrediction(images.size(2), images.size(3), AnomalyMap.LevelDistances(targets, predictions));
+    }
+
+    /// <summary>§3.5, Eq. 3: the levels upsampled and summed, Gaussian σ = 4, image score = the map's maximum.</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var maps = AnomalyMap.Fuse(raw.Maps, raw.Height, raw.Width, MapFusion.Sum);
         maps = AnomalyMap.Smooth(maps, MapSmoothing.Scipy, _options.Sigma);
         return new Prediction(maps, AnomalyMap.Scores(maps, ImageScore.Max));
     }

@@ -18,7 +18,7 @@ namespace AnomalyBench.Methods.ReConPatch;
 /// ensemble (<see cref="ReConPatchOptions.Ensemble"/>), each member a <see cref="ReConPatchModel"/> fitted on its own
 /// backbone. The checkpoint holds each member's bank and f, its normalisers, and where its backbone's weights came from.
 /// </summary>
-public sealed class ReConPatchMethod : IAnomalyMethod
+public sealed class ReConPatchMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "reconpatch";
@@ -88,23 +88,40 @@ public sealed class ReConPatchMethod : IAnomalyMethod
         }
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps[i]: member i's patch scores [B, h, w] on its feature grid; Scores[i]: its image scores [B].</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_members.Count == 0) throw new InvalidOperationException("ReConPatch has no memory bank yet: call Fit or Load first");
         if (images.dim() != 4 || images.size(1) != 3) throw new ArgumentException($"images must be [B,3,H,W], got [{string.Join(", ", images.shape)}]", nameof(images));
-        if (!IsEnsemble) return _members[0].Predict(images);
-
-        // §4: modified z-scores of each member over its training scores, then their mean.
         using var scope = torch.NewDisposeScope();
+        var parts = _members.Select(member => member.PatchScores(images)).ToList();
+        return new RawPrediction(images.size(2), images.size(3), parts.Select(p => p.PatchScores).ToList(), parts.Select(p => p.ImageScores).ToList());
+    }
+
+    /// <summary>
+    /// §3.4: each member's scores upsampled and smoothed; the single model's image score is its patch maximum. §4's
+    /// ensemble: each member's map and score standardised by its training median and MAD, then averaged.
+    /// </summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (raw.Maps.Count != _members.Count)
+            throw new ArgumentException($"the raw prediction has {raw.Maps.Count} member maps, this model {_members.Count} members", nameof(raw));
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        if (!IsEnsemble) return new Prediction(_members[0].Segmentation(raw.Maps[0], raw.Height, raw.Width), raw.Scores[0].clone());
         Tensor? maps = null;
         Tensor? scores = null;
-        foreach (var member in _members)
+        for (var i = 0; i < _members.Count; i++)
         {
-            using var prediction = member.Predict(images);
-            var m = member.MapNormaliser!.Apply(prediction.Maps);
-            var s = member.ImageNormaliser!.Apply(prediction.Scores);
+            var member = _members[i];
+            var m = member.MapNormaliser!.Apply(member.Segmentation(raw.Maps[i], raw.Height, raw.Width));
+            var s = member.ImageNormaliser!.Apply(raw.Scores[i]);
             maps = maps is null ? m : maps + m;
             scores = scores is null ? s : scores + s;
         }

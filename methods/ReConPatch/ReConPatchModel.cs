@@ -135,6 +135,14 @@ internal sealed class ReConPatchModel : IDisposable
     /// <summary>Raw maps [B,S,S] and image scores [B] (§3.4: nearest-neighbour distance in f-space, max, upsampling, σ smoothing).</summary>
     public Prediction Predict(Tensor images)
     {
+        using var scope = torch.NewDisposeScope();
+        var (patchScores, imageScores) = PatchScores(images);
+        return new Prediction(Segmentation(patchScores, images.size(2), images.size(3)), imageScores);
+    }
+
+    /// <summary>§3.4: the patch scores [B, h, w] on the feature grid and the image scores [B] (their maximum).</summary>
+    public (Tensor PatchScores, Tensor ImageScores) PatchScores(Tensor images)
+    {
         EnsureOn(images.device);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -145,9 +153,12 @@ internal sealed class ReConPatchModel : IDisposable
         // §3.4: s = min_r ‖f(p) − r‖₂, the Euclidean (not squared) distance.
         var patchScores = squared.sqrt().view(batch, embeddings.Height, embeddings.Width);
         var imageScores = patchScores.amax([1, 2]);
-        var maps = RescaleSegmentor.ConvertToSegmentation(patchScores, images.size(2), images.size(3), _options.Sigma);
-        return new Prediction(maps, imageScores);
+        return (patchScores.MoveToOuterDisposeScope(), imageScores.MoveToOuterDisposeScope());
     }
+
+    /// <summary>§3.4: bilinear upsampling to the input and the σ Gaussian, as PatchCore.</summary>
+    public Tensor Segmentation(Tensor patchScores, long height, long width) =>
+        RescaleSegmentor.ConvertToSegmentation(patchScores, height, width, _options.Sigma);
 
     private PatchEmbeddings Embed(Tensor images)
     {

@@ -19,7 +19,7 @@ namespace AnomalyBench.Methods.ReContrast;
 /// ReContrast as an <see cref="IAnomalyMethod"/>. <see cref="Fit"/> trains for T iterations (cycling over shuffled
 /// epochs); the model after the last iteration is kept, as the official scripts report their last evaluation.
 /// </summary>
-public sealed class ReContrastMethod : IAnomalyMethod
+public sealed class ReContrastMethod : IAnomalyMethod, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "recontrast";
@@ -196,7 +196,10 @@ public sealed class ReContrastMethod : IAnomalyMethod
         return (frozenTarget * 0.5 + trainableTarget * 0.5).MoveToOuterDisposeScope();
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>Maps: 1 − cos of each of the six encoder/decoder pairs at its level's resolution, [B, h_l, w_l].</summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -207,9 +210,18 @@ public sealed class ReContrastMethod : IAnomalyMethod
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var (targets, predictions) = _network.call(images);
+        return new RawPrediction(images.size(2), images.size(3), AnomalyMap.LevelDistances(targets, predictions));
+    }
+
+    /// <summary>§3.4: the six maps upsampled and summed (multi-class: averaged), smoothed, reduced to the image score.</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
         var fusion = _options.MultiClass ? MapFusion.Mean : MapFusion.Sum;
         var smoothing = _options.MultiClass ? MapSmoothing.Kernel5 : MapSmoothing.Scipy;
-        var maps = AnomalyMap.Distances(targets, predictions, images.size(2), images.size(3), fusion);
+        var maps = AnomalyMap.Fuse(raw.Maps, raw.Height, raw.Width, fusion);
         maps = AnomalyMap.Smooth(maps, smoothing, _options.Sigma);
         return new Prediction(maps, AnomalyMap.Scores(maps, ResolvedImageScore));
     }

@@ -57,19 +57,33 @@ public static class AnomalyMap
     /// </summary>
     public static Tensor Distances(IReadOnlyList<Tensor> targets, IReadOnlyList<Tensor> predictions, long height, long width, MapFusion fusion)
     {
+        using var scope = torch.NewDisposeScope();
+        return Fuse(LevelDistances(targets, predictions), height, width, fusion).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>1 − cos_channel(target, prediction) of each pair, at the level's own resolution: [B,h,w] per level.</summary>
+    public static IReadOnlyList<Tensor> LevelDistances(IReadOnlyList<Tensor> targets, IReadOnlyList<Tensor> predictions)
+    {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(predictions);
         if (targets.Count == 0 || targets.Count != predictions.Count)
             throw new ArgumentException($"one prediction per target is needed, got {targets.Count} targets and {predictions.Count} predictions");
+        return targets.Select((target, l) => CosineLoss.Distance(target, predictions[l])).ToList();
+    }
+
+    /// <summary>The per-level maps upsampled bilinearly (align_corners=True) to <paramref name="height"/>×<paramref name="width"/> and summed (or averaged): [B,H,W].</summary>
+    public static Tensor Fuse(IReadOnlyList<Tensor> levels, long height, long width, MapFusion fusion)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        if (levels.Count == 0) throw new ArgumentException("at least one level map is needed", nameof(levels));
         using var scope = torch.NewDisposeScope();
         Tensor? total = null;
-        for (var l = 0; l < targets.Count; l++)
+        foreach (var level in levels)
         {
-            var distance = CosineLoss.Distance(targets[l], predictions[l]).unsqueeze(1);
-            var upsampled = functional.interpolate(distance, [height, width], mode: "bilinear", align_corners: true);
+            var upsampled = functional.interpolate(level.unsqueeze(1), [height, width], mode: "bilinear", align_corners: true);
             total = total is null ? upsampled : total + upsampled;
         }
-        if (fusion == MapFusion.Mean) total = total! / targets.Count;
+        if (fusion == MapFusion.Mean) total = total! / levels.Count;
         return total!.squeeze(1).MoveToOuterDisposeScope();
     }
 

@@ -17,7 +17,7 @@ namespace AnomalyBench.Methods.Ssm;
 /// of the lowest hold-out loss and stops after <see cref="SsmOptions.Patience"/> epochs without improvement. It then scores
 /// the training images to fix the score normalisation. <see cref="Predict"/> runs <see cref="ProgressiveMaskRefinement"/>.
 /// </summary>
-public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
+public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPrediction
 {
     /// <summary>The registry key, also the checkpoint's method key.</summary>
     public const string Key = "ssm";
@@ -230,7 +230,13 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
         return new ScoreStatistics(mapMin, mapMax, mseMin, mseMax);
     }
 
-    public Prediction Predict(Tensor images)
+    public Prediction Predict(Tensor images) => this.PredictInStages(images);
+
+    /// <summary>
+    /// Maps[0]: the refined score map [B,S,S] at the input size; Scores[0]: the MSE of the last pass [B]. The Gaussian
+    /// smoothing belongs to this stage: every refinement round thresholds the smoothed map.
+    /// </summary>
+    public RawPrediction Forward(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -243,12 +249,25 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring
         _network.eval();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        using var scores = ProgressiveMaskRefinement.Score(_network, NetworkInput(images), _options);
+        // The raw prediction takes the two tensors over from the RefinedScores.
+        var scores = ProgressiveMaskRefinement.Score(_network, NetworkInput(images), _options);
+        return new RawPrediction(images.size(2), images.size(3), [scores.Map], [scores.Mse]);
+    }
+
+    /// <summary>test.py::main: the min-max normalised map and the image score from it and the MSE (plus the raw parts for test-set rescoring).</summary>
+    public Prediction Postprocess(RawPrediction raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_statistics is null) throw new InvalidOperationException("SSM is not fitted yet: call Fit or Load first");
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var (map, mse) = (raw.Maps[0], raw.Scores[0]);
         var statistics = _options.ScoreNorm == ScoreNormalization.Train ? _statistics : ScoreStatistics.Identity;
-        var maps = statistics.NormalizeMaps(scores.Map);
-        var imageScores = statistics.ImageScores(maps, scores.Mse);
+        var maps = statistics.NormalizeMaps(map);
+        var imageScores = statistics.ImageScores(maps, mse);
         // Raw parts for the official test-set normalisation: map maximum, map minimum, MSE.
-        var parts = torch.stack([scores.Map.amax([1, 2]), scores.Map.amin([1, 2]), scores.Mse], 1).to(ScalarType.Float32);
+        var parts = torch.stack([map.amax([1, 2]), map.amin([1, 2]), mse], 1).to(ScalarType.Float32);
         return new Prediction(maps.to(ScalarType.Float32), imageScores.to(ScalarType.Float32), parts);
     }
 
