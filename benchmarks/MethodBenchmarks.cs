@@ -158,78 +158,44 @@ public class MethodBenchmarks
 
     /// <summary>Loading and pre-processing one test image, <see cref="Repeats"/> times (time per image).</summary>
     [Benchmark(OperationsPerInvoke = Repeats)]
-    public void Preprocess1()
-    {
-        for (var i = 0; i < Repeats; i++)
-        {
-            using var images = Images(_data.Test, 1);
-            Synchronize();
-        }
-    }
+    public void Preprocess1() => Run(Repeats, () => Images(_data.Test, 1));
 
     /// <summary>Loading and pre-processing 16 test images (time per image).</summary>
     [Benchmark(OperationsPerInvoke = TestImages)]
-    public void Preprocess16()
-    {
-        using var images = Images(_data.Test, TestImages);
-        Synchronize();
-    }
+    public void Preprocess16() => Run(1, () => Images(_data.Test, TestImages));
 
     /// <summary>The model's forward pass and scoring on one image, <see cref="Repeats"/> times (time per image).</summary>
     [Benchmark(OperationsPerInvoke = Repeats)]
-    public void Forward1()
-    {
-        for (var i = 0; i < Repeats; i++)
-        {
-            using var raw = _staged.Forward(_batch1);
-            Synchronize();
-        }
-    }
+    public void Forward1() => Run(Repeats, () => _staged.Forward(_batch1));
 
     /// <summary>The model's forward pass and scoring on a batch of 16 (time per image).</summary>
     [Benchmark(OperationsPerInvoke = TestImages)]
-    public void Forward16()
-    {
-        using var raw = _staged.Forward(_batch16);
-        Synchronize();
-    }
+    public void Forward16() => Run(1, () => _staged.Forward(_batch16));
 
     /// <summary>Upsampling, smoothing and the image score of one image, <see cref="Repeats"/> times (time per image).</summary>
     [Benchmark(OperationsPerInvoke = Repeats)]
-    public void Postprocess1()
-    {
-        for (var i = 0; i < Repeats; i++)
-        {
-            using var prediction = _staged.Postprocess(_raw1);
-            Synchronize();
-        }
-    }
+    public void Postprocess1() => Run(Repeats, () => _staged.Postprocess(_raw1));
 
     /// <summary>Upsampling, smoothing and the image scores of a batch of 16 (time per image).</summary>
     [Benchmark(OperationsPerInvoke = TestImages)]
-    public void Postprocess16()
-    {
-        using var prediction = _staged.Postprocess(_raw16);
-        Synchronize();
-    }
+    public void Postprocess16() => Run(1, () => _staged.Postprocess(_raw16));
 
     /// <summary>Predict one image at a time (Forward + Postprocess), <see cref="Repeats"/> times (time per image).</summary>
     [Benchmark(OperationsPerInvoke = Repeats)]
-    public void Predict1()
-    {
-        for (var i = 0; i < Repeats; i++)
-        {
-            using var prediction = _method.Predict(_batch1);
-            Synchronize();
-        }
-    }
+    public void Predict1() => Run(Repeats, () => _method.Predict(_batch1));
 
     /// <summary>Predict a batch of 16 (time per image).</summary>
     [Benchmark(OperationsPerInvoke = TestImages)]
-    public void Predict16()
+    public void Predict16() => Run(1, () => _method.Predict(_batch16));
+
+    /// <summary>Calls <paramref name="call"/> <paramref name="times"/> times, each result disposed and CUDA synchronised.</summary>
+    private void Run(int times, Func<IDisposable> call)
     {
-        using var prediction = _method.Predict(_batch16);
-        Synchronize();
+        for (var i = 0; i < times; i++)
+        {
+            using var result = call();
+            Synchronize();
+        }
     }
 
     /// <summary>
