@@ -109,7 +109,7 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
     /// </summary>
     public static FeatureExtractor Restore(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsProvenance provenance, string checkpoint)
     {
-        var source = provenance.Seed is { } seed ? WeightsSource.Random(seed) : WeightsSource.Pretrained;
+        var source = provenance.Source;
         var extractor = Create(store, backbone, stages, source);
         if (!provenance.IsRandom && extractor.provenance?.Sha256 != provenance.Sha256)
         {

@@ -31,11 +31,17 @@ public sealed class ResNet : Backbone
     /// bias 0, optional zero_init_residual). False keeps the layers' own default initialisation and saves
     /// a pass over every weight when a checkpoint will overwrite them anyway.
     /// </param>
-    public ResNet(ResNetConfig config, bool init_weights = true)
+    /// <param name="preprocess">
+    /// a fixed input step before conv1, for weights trained on another input convention than torchvision's
+    /// normalisation (<see cref="CntkPreprocess"/>); registered as <c>preprocess</c>. Null for torchvision's weights.
+    /// </param>
+    public ResNet(ResNetConfig config, bool init_weights = true, Module<Tensor, Tensor>? preprocess = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         this.config = config;
+        this.preprocess = preprocess;
+        if (preprocess is not null) register_module("preprocess", preprocess);
         conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = nn.BatchNorm2d(64);
         register_module("conv1", conv1);
@@ -58,6 +64,10 @@ public sealed class ResNet : Backbone
     }
 
     public ResNetConfig config { get; }
+
+    /// <summary>The input step before conv1, or null (torchvision's weights take the pipeline's normalisation as it is).</summary>
+    public Module<Tensor, Tensor>? preprocess { get; }
+
     public Conv2d conv1 { get; }
     public BatchNorm2d bn1 { get; }
 
@@ -146,10 +156,11 @@ public sealed class ResNet : Backbone
     internal static Conv2d conv1x1(long in_planes, long out_planes, long stride = 1) =>
         nn.Conv2d(in_planes, out_planes, 1, stride: stride, bias: false);
 
-    /// <summary>conv1, bn1, relu, maxpool: [N,3,H,W] → [N,64,H/4,W/4].</summary>
+    /// <summary>(preprocess,) conv1, bn1, relu, maxpool: [N,3,H,W] → [N,64,H/4,W/4].</summary>
     public Tensor forward_stem(Tensor x)
     {
-        using var h = Consume(conv1.call(x), bn1).relu_();
+        using var input = preprocess?.call(x);
+        using var h = Consume(conv1.call(input ?? x), bn1).relu_();
         return nn.functional.max_pool2d(h, 3, 2, 1);
     }
 

@@ -88,7 +88,8 @@ public sealed partial class WeightsStore
 
     /// <summary>
     /// Builds the catalog's backbone <paramref name="name"/> (1000-class classifier included) with the
-    /// store's pretrained file (the default) or a seeded random initialisation, and records where its weights
+    /// store's pretrained file (the default) or a seeded random initialisation, or the packaged CNTK ResNet-18
+    /// (<see cref="WeightsSource.Cntk"/>: no classifier, one more block in layer4), and records where its weights
     /// came from in <see cref="Backbone.provenance"/>. Wrap it in a <see cref="FeatureExtractor"/> to tap stages.
     /// </summary>
     /// <exception cref="WeightsNotFoundException">no file for <paramref name="name"/> in the folder.</exception>
@@ -98,6 +99,11 @@ public sealed partial class WeightsStore
     {
         var info = BackboneCatalog.Get(name);
         weights ??= WeightsSource.Pretrained;
+        if (weights.IsCntk)
+        {
+            WeightsSource.CheckCntkBackbone(name);
+            return CntkResNet18.Create();
+        }
         if (weights.IsRandom)
         {
             // The global generator, as torchvision's models use it: same seed, same network.
@@ -205,7 +211,7 @@ public sealed partial class WeightsStore
     /// the backbones; a non-persistent buffer would be reported missing); throws naming the first offenders.
     /// load_state_dict(strict: true) checks again when it copies.
     /// </summary>
-    private static void Verify(Module model, IReadOnlyDictionary<string, Tensor> file, string name, string path)
+    internal static void Verify(Module model, IReadOnlyDictionary<string, Tensor> file, string name, string path)
     {
         var expected = new Dictionary<string, long[]>(StringComparer.Ordinal);
         foreach (var (key, p) in model.named_parameters()) expected[key] = p.shape;

@@ -92,8 +92,7 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
         if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
         if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer1, layer2, layer3]");
         if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
+        Backbones.WeightsSource.Validate(Weights, [Backbone]);
         if (GammaD < 1) throw new ArgumentException($"gamma_d must be at least 1, got {GammaD}");
         if (GammaC < 1) throw new ArgumentException($"gamma_c must be at least 1, got {GammaC}");
         if (KMeansIterations < 0) throw new ArgumentException($"k_means_iterations must be 0 (k-means++ seeding only) or more, got {KMeansIterations}");

@@ -133,8 +133,7 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
         if (Layers.Any(l => l is not ("layer1" or "layer2" or "layer3" or "layer4")))
             throw new ArgumentException($"layers must be ResNet stages layer1..layer4, got [{string.Join(", ", Layers)}]");
         if (!Layers.Contains(FineLayer)) throw new ArgumentException($"fine_layer '{FineLayer}' must be one of layers [{string.Join(", ", Layers)}]");
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
+        Backbones.WeightsSource.Validate(Weights, [Backbone]);
         if (!TransformNames.Contains(ImageTransform)) throw new ArgumentException($"image_transform must be one of {string.Join(", ", TransformNames)}, got '{ImageTransform}'");
         if (!TransformNames.Contains(FeatureTransform)) throw new ArgumentException($"feature_transform must be one of {string.Join(", ", TransformNames)}, got '{FeatureTransform}'");
         if (LocalisationPool < 1) throw new ArgumentException($"localisation_pool must be at least 1, got {LocalisationPool}");

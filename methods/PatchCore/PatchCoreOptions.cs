@@ -98,8 +98,7 @@ public sealed record PatchCoreOptions : MethodOptions, IBackboneOptions
         if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
         if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer2, layer3]");
         if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
+        Backbones.WeightsSource.Validate(Weights, [Backbone]);
         if (PatchSize < 1 || PatchSize % 2 == 0)
             throw new ArgumentException($"patch_size must be odd and at least 1 (the patch grid keeps the feature map's size), got {PatchSize}");
         if (PretrainDimension < 1) throw new ArgumentException($"pretrain_dimension must be at least 1, got {PretrainDimension}");

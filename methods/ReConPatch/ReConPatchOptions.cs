@@ -125,8 +125,7 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
         if (Ensemble.Count == 1) throw new ArgumentException($"ensemble lists one backbone ({Ensemble[0]}): set backbone instead, or list two or more");
         if (Ensemble.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("ensemble has an empty backbone name");
         if (Ensemble.Distinct(StringComparer.Ordinal).Count() != Ensemble.Count) throw new ArgumentException($"ensemble lists a backbone twice: [{string.Join(", ", Ensemble)}]");
-        if (Weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{Weights}'");
+        Backbones.WeightsSource.Validate(Weights, ((IBackboneOptions)this).Backbones);
         if (PatchSize < 1 || PatchSize % 2 == 0) throw new ArgumentException($"patch_size must be odd and at least 1, got {PatchSize}");
         if (PretrainDimension < 1) throw new ArgumentException($"pretrain_dimension must be at least 1, got {PretrainDimension}");
         if (FeatureDimension < 1) throw new ArgumentException($"feature_dimension must be at least 1, got {FeatureDimension}");

@@ -12,8 +12,7 @@ internal static class SharedOptionChecks
     {
         if (string.IsNullOrWhiteSpace(backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
         _ = ReverseDistillationArchitecture.For(backbone);
-        if (weights.Trim().ToLowerInvariant() is not ("auto" or "pretrained" or "imagenet" or "random"))
-            throw new ArgumentException($"weights must be auto, pretrained or random, got '{weights}'");
+        Backbones.WeightsSource.Validate(weights, [backbone]);
         if (preprocessing.OutputSize % 32 != 0)
             throw new ArgumentException($"the input side ({preprocessing.OutputSize} px: image_size or crop) must be a multiple of 32 so that the decoder's levels match the encoder's, e.g. 256 or 224");
         if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {sigma}");
