@@ -128,6 +128,24 @@ public sealed partial class WeightsStore
     }
 
     /// <summary>
+    /// The network that weights of <paramref name="provenance"/> fit, for a checkpoint that supplies every weight itself
+    /// (a fine-tuned backbone): the catalog's architecture, uninitialised, or the packaged CNTK ResNet-18, whose input step
+    /// and extra layer4 block torchvision's resnet18 does not have. Records the provenance.
+    /// </summary>
+    public static Backbone Architecture(string name, WeightsProvenance provenance)
+    {
+        ArgumentNullException.ThrowIfNull(provenance);
+        if (provenance.IsCntk)
+        {
+            WeightsSource.CheckCntkBackbone(name);
+            return CntkResNet18.Create();
+        }
+        var network = BackboneCatalog.Get(name).Build(false);
+        network.provenance = provenance;
+        return network;
+    }
+
+    /// <summary>
     /// Loads the file the store has for <paramref name="name"/> into <paramref name="model"/> (any module whose
     /// state-dict keys are the file's: a catalog backbone, or a smaller network of the same family), after
     /// verifying every key and shape. Sets <see cref="Backbone.provenance"/> when the model is a backbone.

@@ -253,8 +253,7 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
         try
         {
             // The checkpoint holds every weight of the (fine-tuned) backbone: build the architecture without loading a file.
-            var backbone = BackboneCatalog.Get(_options.Backbone).Build(false);
-            backbone.provenance = provenance;
+            var backbone = WeightsStore.Architecture(_options.Backbone, provenance);
             _network = new FydNetwork(backbone, _options);
             MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
             _network.eval();

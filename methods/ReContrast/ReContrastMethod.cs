@@ -256,10 +256,8 @@ public sealed class ReContrastMethod : IAnomalyMethod, IStagedPrediction
             FeatureExtractor trainable;
             try
             {
-                // Its weights come from the checkpoint and overwrite the initialisation at once; the packaged CNTK network
-                // is built as such, since its architecture (input step, layer4) is not torchvision's.
-                var architecture = provenance.IsCntk ? WeightsSource.Cntk : WeightsSource.Random(0);
-                trainable = new FeatureExtractor(store.Create(_options.Backbone, architecture), ReverseDistillationArchitecture.Levels, trainable: true);
+                // Its weights come from the checkpoint.
+                trainable = new FeatureExtractor(WeightsStore.Architecture(_options.Backbone, provenance), ReverseDistillationArchitecture.Levels, trainable: true);
             }
             catch
             {
