@@ -3,6 +3,7 @@ using AnomalyBench.Datasets;
 using AnomalyBench.Harness.Config;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Methods;
+using AnomalyBench.Methods.Backbones;
 using Spectre.Console;
 
 namespace AnomalyBench.Harness.Commands;
@@ -58,7 +59,7 @@ internal static class RunCommand
                 Report(summary, config, path, output, error);
                 return summary.ExitCode;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or DatasetLayoutException)
+            catch (Exception e) when (e is ArgumentException or IOException or DatasetLayoutException or WeightsException)
             {
                 error.WriteLine(e.Message);
                 return 2;

@@ -52,7 +52,7 @@ public static class HtmlReport
         Statistics(html, content);
         Plots(html, content.Plots, r.Datasets);
         Heatmaps(html, content.Heatmaps, reportFolder);
-        html.Append("<footer id=\"protocol\">\n<p>Metric protocol:</p>\n<ul>\n");
+        html.Append("<footer id=\"protocol\">\n<p>Metric protocol and backbone weights:</p>\n<ul>\n");
         foreach (var line in content.Protocol) html.Append("<li>").Append(E(line)).Append("</li>\n");
         html.Append("</ul>\n</footer>\n</body>\n</html>\n");
         return html.ToString();
@@ -73,7 +73,7 @@ public static class HtmlReport
             var header = new List<string> { "category" };
             foreach (var m in t.Metrics) header.AddRange([$"{MetricNames.Display(m)} ours", "paper", "Δ"]);
             Table(html, header, t.Rows.Select(row => (row.Category == "mean" ? "mean" : null,
-                (IEnumerable<string>)[row.Category, .. row.Cells.SelectMany(c => new[] { MarkdownReport.Ours(c), MarkdownReport.Number(c.Paper), MarkdownReport.Signed(c.Difference) })])));
+                (IEnumerable<string>)[row.Label, .. row.Cells.SelectMany(c => new[] { MarkdownReport.Ours(c), MarkdownReport.Number(c.Paper), MarkdownReport.Signed(c.Difference) })])));
             var notes = t.Notes.Concat(t.OtherEntries.Select(o => $"Also reported ({string.Join(", ", o.Setting.Select(kv => $"{kv.Key} {kv.Value}"))}): "
                 + string.Join(", ", o.Metrics.Where(m => m.Value.ContainsKey("mean")).Select(m => $"{MetricNames.Display(m.Key)} {MarkdownReport.Number(o.Fraction(m.Key, "mean") * 100)}")))).ToList();
             if (notes.Count == 0) continue;

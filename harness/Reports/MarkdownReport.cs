@@ -26,7 +26,7 @@ public static class MarkdownReport
             md.Append('\n');
             foreach (var row in t.Rows)
             {
-                md.Append("| ").Append(row.Category == "mean" ? "**mean**" : Escape(row.Category)).Append(" |");
+                md.Append("| ").Append(row.Category == "mean" ? "**mean**" + row.Marker : Escape(row.Label)).Append(" |");
                 foreach (var c in row.Cells)
                     md.Append(' ').Append(Ours(c)).Append(" | ").Append(Number(c.Paper)).Append(" | ").Append(Signed(c.Difference)).Append(" |");
                 md.Append('\n');
@@ -99,7 +99,7 @@ public static class MarkdownReport
 
     private static void Footer(StringBuilder md, IReadOnlyList<string> protocol)
     {
-        md.Append("\n---\n\nMetric protocol:\n\n");
+        md.Append("\n---\n\nMetric protocol and backbone weights:\n\n");
         foreach (var line in protocol) md.Append("- ").Append(line).Append('\n');
     }
 

@@ -2,11 +2,14 @@ using AnomalyBench.Harness.Runs;
 
 namespace AnomalyBench.Harness.Reports;
 
-/// <summary>The metric protocol under which an experiment's numbers were measured, one line per distinct protocol, for every table's footer.</summary>
+/// <summary>
+/// What an experiment's numbers were measured under, for every report's footer: one line per distinct metric protocol,
+/// then the backbone weights that ran (a paper's numbers depend on both).
+/// </summary>
 public static class ProtocolFooter
 {
-    public static IReadOnlyList<string> Lines(IEnumerable<FinishedRun> runs) =>
-        runs.Select(r => r.Result.Protocol).Distinct().Select(Describe).ToList();
+    public static IReadOnlyList<string> Lines(IReadOnlyList<FinishedRun> runs) =>
+        [.. runs.Select(r => r.Result.Protocol).Distinct().Select(Describe), BackboneWeights.FooterLine(runs.Select(r => r.Result))];
 
     public static string Describe(EvaluationProtocol p) =>
         $"Evaluated at {p.Resolution}; ground truth: {p.MaskBinarisation}; image score: {p.ImageScore}; " +

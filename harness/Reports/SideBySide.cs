@@ -11,12 +11,23 @@ public sealed record SideBySideCell(string Metric, double? Ours, double? OursStd
 }
 
 /// <summary>A category (or <c>mean</c>) of a side-by-side table.</summary>
-public sealed record SideBySideRow(string Category, IReadOnlyList<SideBySideCell> Cells);
+/// <param name="Weights">the distinct backbone provenance of the row's runs (<see cref="BackboneWeights.Parts"/>).</param>
+public sealed record SideBySideRow(string Category, IReadOnlyList<SideBySideCell> Cells, IReadOnlyList<string> Weights)
+{
+    /// <summary>Some run of the row stood on other backbone weights than the paper's: its numbers cannot match the paper's.</summary>
+    public bool WeightsDiffer => Weights.Any(BackboneWeights.DiffersFromPapers);
+
+    /// <summary>" †" (<see cref="SideBySide.WeightsMarker"/>) when <see cref="WeightsDiffer"/>, else empty: what follows the category.</summary>
+    public string Marker => WeightsDiffer ? " " + SideBySide.WeightsMarker : "";
+
+    /// <summary>The category with its <see cref="Marker"/>.</summary>
+    public string Label => Category + Marker;
+}
 
 /// <summary>
 /// A method's reproduced numbers on a data set next to its paper's (the first reference entry of that data set, the
 /// paper's main setting), with the notes a reader needs: the paper's protocol, the entry's caveats, and why the
-/// reproduction may not be comparable (quick profile, random weights).
+/// reproduction may not be comparable (quick profile, other backbone weights than the paper's).
 /// </summary>
 public sealed record SideBySideTable(
     string Dataset,
@@ -35,6 +46,9 @@ public static class SideBySide
 {
     /// <summary>The metrics papers report, in the order tables show them.</summary>
     public static readonly IReadOnlyList<string> PaperMetrics = ["image_auroc", "pixel_auroc", "aupro_0.3"];
+
+    /// <summary>Marks the rows whose backbone weights are not the paper's; the table's notes say which ran.</summary>
+    public const string WeightsMarker = "†";
 
     public static IReadOnlyList<SideBySideTable> Build(ExperimentResults results, IReadOnlyDictionary<string, ReferenceFile> references)
     {
@@ -64,7 +78,7 @@ public static class SideBySide
             var (mean, std) = Tables.MeanStd(runs.Select(r => r.Metric(m)));
             var seeds = runs.Count(r => r.Metric(m) is not null);
             return new SideBySideCell(m, Percent(mean), Percent(std), seeds, Paper(entry, m, category));
-        }).ToList());
+        }).ToList(), runs.SelectMany(r => BackboneWeights.Parts(r.Result.Weights)).Distinct().ToList());
 
     /// <summary>The mean over categories (only when every category has a value; the std column stays empty) and the paper's mean.</summary>
     private static SideBySideRow MeanRow(IReadOnlyList<SideBySideRow> rows, ReferenceEntry? entry, IReadOnlyList<string> metrics) =>
@@ -73,7 +87,7 @@ public static class SideBySide
             var values = rows.Select(r => r.Cells[i].Ours).ToList();
             double? mean = values.Count > 0 && values.All(v => v is not null) ? values.Average() : null;
             return new SideBySideCell(m, mean, null, rows.Count == 0 ? 0 : rows.Min(r => r.Cells[i].Seeds), Paper(entry, m, "mean"));
-        }).ToList());
+        }).ToList(), rows.SelectMany(r => r.Weights).Distinct().ToList());
 
     private static double? Paper(ReferenceEntry? entry, string metric, string category) => entry?.Fraction(metric, category) * 100;
 
@@ -91,9 +105,19 @@ public static class SideBySide
         var profiles = runs.Select(r => r.Result.Profile).Distinct().ToList();
         if (profiles.Any(p => p != "paper"))
             notes.Add($"Reproduced with the {string.Join("/", profiles)} profile, not the paper's setting: not comparable with the paper's numbers.");
-        var random = runs.Select(r => r.Result.Weights).Where(w => w.Contains("random", StringComparison.Ordinal)).Distinct().ToList();
-        if (random.Count > 0)
-            notes.Add($"Backbone weights: {string.Join("; ", random)}. Random weights are not the paper's ImageNet weights: not comparable.");
+        if (WeightsNote(runs) is { } weights) notes.Add(weights);
         return notes;
+    }
+
+    /// <summary>The one note that explains <see cref="WeightsMarker"/>: which weights ran instead of the paper's, and what that means.</summary>
+    private static string? WeightsNote(IReadOnlyList<FinishedRun> runs)
+    {
+        var differing = runs.SelectMany(r => BackboneWeights.Parts(r.Result.Weights)).Where(BackboneWeights.DiffersFromPapers).Distinct().ToList();
+        if (differing.Count == 0) return null;
+        var kinds = differing.Select(BackboneWeights.KindOf).ToHashSet();
+        var why = new List<string>();
+        if (kinds.Contains(WeightsKind.Random)) why.Add("Random weights carry no ImageNet training at all: these numbers are not comparable with the paper's.");
+        if (kinds.Contains(WeightsKind.Cntk)) why.Add("Numbers differ from the paper's even where everything else is the same.");
+        return $"{WeightsMarker} Backbone weights are not the paper's torchvision IMAGENET1K_V1: {string.Join("; ", differing)}. {string.Join(" ", why)}";
     }
 }

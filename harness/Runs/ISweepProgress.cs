@@ -1,3 +1,5 @@
+using AnomalyBench.Harness.Reports;
+
 namespace AnomalyBench.Harness.Runs;
 
 /// <summary>What the sweep reports while it runs: the overall plan and the current job's phases.</summary>
@@ -13,6 +15,12 @@ public interface ISweepProgress
     void JobFinished(int index, TrainingJob job, string outcome);
 
     void Warning(string message);
+
+    /// <summary>Something the user should know that is not a problem (which weights a backbone runs on).</summary>
+    void Note(string message);
+
+    /// <summary>The sweep's outcome, from every finished run of the experiment: printed once, at its end.</summary>
+    void Summary(ResultsSummary summary);
 }
 
 /// <summary>Plain line logs: for CI, redirected output and tests.</summary>
@@ -46,4 +54,8 @@ public sealed class LineProgress(TextWriter output) : ISweepProgress
     }
 
     public void Warning(string message) => output.WriteLine($"warning: {message}");
+
+    public void Note(string message) => output.WriteLine($"note: {message}");
+
+    public void Summary(ResultsSummary summary) => output.Write(summary.ToText());
 }

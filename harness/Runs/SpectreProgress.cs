@@ -1,3 +1,4 @@
+using AnomalyBench.Harness.Reports;
 using Spectre.Console;
 
 namespace AnomalyBench.Harness.Runs;
@@ -44,4 +45,18 @@ internal sealed class SpectreProgress(ProgressContext context) : ISweepProgress
     }
 
     public void Warning(string message) => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}");
+
+    public void Note(string message) => AnsiConsole.MarkupLine($"[blue]note:[/] {Markup.Escape(message)}");
+
+    public void Summary(ResultsSummary summary)
+    {
+        foreach (var t in summary.Tables)
+        {
+            var table = new Table().Title(Markup.Escape($"{t.Dataset}: I-AUROC / P-AUROC, mean over seeds")).AddColumn("method");
+            foreach (var category in t.Categories) table.AddColumn(new TableColumn(Markup.Escape(category)).RightAligned());
+            for (var i = 0; i < t.Methods.Count; i++) table.AddRow([Markup.Escape(t.Methods[i]), .. t.Cells[i].Select(Markup.Escape)]);
+            AnsiConsole.Write(table);
+        }
+        AnsiConsole.MarkupLine(Markup.Escape(summary.Weights));
+    }
 }

@@ -29,8 +29,10 @@ public sealed record SweepSummary(int Planned, int Skipped, int Finished, IReadO
 /// job fit, predict, evaluate and write the run's files. Finished runs (metrics.json present)
 /// are skipped unless forced; every file is written atomically and metrics.json last, so an
 /// interrupted sweep resumes where it stopped. A failing job is recorded (error.txt) and the
-/// sweep goes on. The report (tables, side-by-side, statistics, figures) is rebuilt from all finished runs at the end;
-/// a shard of a larger sweep refreshes only the CSV tables and leaves the report to <c>harness report</c>.
+/// sweep goes on. Before the first job it says which weights every backbone resolves to and stops at once when the
+/// packaged network is needed but unusable (<see cref="WeightsPlan"/>). The report (tables, side-by-side, statistics,
+/// figures) is rebuilt from all finished runs at the end; a shard of a larger sweep refreshes only the CSV tables and
+/// leaves the report to <c>harness report</c>. Either ends with a summary table of every finished run (<see cref="ISweepProgress.Summary"/>).
 /// </summary>
 public sealed class SweepRunner
 {
@@ -38,13 +40,19 @@ public sealed class SweepRunner
     private readonly string _configFile;
     private readonly MethodRegistry _registry;
     private readonly ISweepProgress _progress;
+    private readonly string? _packagedNetworkFolder;
 
-    public SweepRunner(ExperimentConfig config, string configFile, MethodRegistry registry, ISweepProgress progress)
+    /// <param name="packagedNetworkFolder">
+    /// where the start-of-sweep check looks for the packaged CNTK network (default: next to the assemblies, where the
+    /// methods load it from); tests point it at a broken copy.
+    /// </param>
+    public SweepRunner(ExperimentConfig config, string configFile, MethodRegistry registry, ISweepProgress progress, string? packagedNetworkFolder = null)
     {
         _config = config;
         _configFile = configFile;
         _registry = registry;
         _progress = progress;
+        _packagedNetworkFolder = packagedNetworkFolder;
         Layout = ResultsLayout.For(config, configFile);
     }
 
@@ -55,14 +63,17 @@ public sealed class SweepRunner
     {
         var device = ResolveDevice(_config.Device);
         if (_config.Threads is { } threads) torch.set_num_threads(threads);
-        var store = new WeightsStore(_config.WeightsFolder is { } w ? ResolvePath(w) : WeightsStore.DefaultFolder());
+        var store = WeightsPlan.StoreOf(_config, _configFile);
         var readers = _config.Datasets.ToDictionary(d => d.DisplayName, OpenReader);
         var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
-        WarnAboutRandomWeights(store);
+        var weights = WeightsPlan.Resolve(_config, store);
+        weights.Announce(_progress);
+        var pending = jobs.Where(j => force || !j.Runs.All(Layout.IsFinished)).ToList();
+        // A missing or altered packaged network would fail every job that needs it, after others have trained: fail now.
+        weights.CheckPackagedNetwork(pending.Select(j => j.Method.Name), _packagedNetworkFolder);
 
         var started = DateTimeOffset.Now;
         Manifest.Write(Layout, _config, device, started, finished: null);
-        var pending = jobs.Where(j => force || !j.Runs.All(Layout.IsFinished)).ToList();
         _progress.SweepStarted(pending.Count, jobs.Count - pending.Count);
         var failures = new List<string>();
         var finished = 0;
@@ -123,6 +134,7 @@ public sealed class SweepRunner
         {
             ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
         }
+        if (finishedRuns.Runs.Count > 0) _progress.Summary(ResultsSummary.Of(finishedRuns));
         Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
         return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
     }
@@ -313,23 +325,6 @@ public sealed class SweepRunner
                 throw new ArgumentException($"data set '{dataset.DisplayName}' ({reader.Root}) has no category '{c}'; it has: {string.Join(", ", available)}");
         }
         return dataset.Categories;
-    }
-
-    private void WarnAboutRandomWeights(WeightsStore store)
-    {
-        foreach (var entry in _config.Methods)
-        {
-            if (entry.Options is not IBackboneOptions b) continue;
-            var auto = b.Weights.Equals("auto", StringComparison.OrdinalIgnoreCase);
-            foreach (var backbone in b.Backbones)
-            {
-                if (b.Weights.Equals("random", StringComparison.OrdinalIgnoreCase) || (auto && store.Find(backbone) is null))
-                {
-                    _progress.Warning($"{entry.Name}: {backbone} runs with RANDOM weights (seeded){(auto ? $": no pretrained file in {store.Folder}" : "")}; " +
-                                      "results are not comparable with the paper and say so in every row. `harness weights` shows what the store has.");
-                }
-            }
-        }
     }
 
     private static Device ResolveDevice(string text) =>

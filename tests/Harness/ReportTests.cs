@@ -96,7 +96,9 @@ public class ReportTests
         var markdown = MarkdownReport.SideBySide("reported", tables, ProtocolFooter.Lines(results.Runs));
         Assert.That(markdown, Does.Contain($"| fabric | {fabric.Ours:0.00} ± 0.00 (n=2) | 50.00 | {fabric.Difference:+0.00;−0.00} |"));
         Assert.That(markdown, Does.Contain("Also reported (resolution 512): I-AUROC 70.00"));
-        Assert.That(markdown, Does.Contain("Metric protocol:").And.Contain("AUPRO: exact"));
+        Assert.That(markdown, Does.Contain("Metric protocol and backbone weights:").And.Contain("AUPRO: exact"));
+        Assert.That(markdown, Does.EndWith("- Backbone weights: dim, fake: none (no pretrained backbone).\n"), "the fake method stands on no backbone");
+        Assert.That(markdown, Does.Not.Contain("†"), "no backbone, nothing that differs from the paper's weights");
     }
 
     [Test]

@@ -18,25 +18,8 @@ public class ShardingTests
     [TearDown]
     public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
 
-    private string Write(string methods, string categories = "[fabric]", string seeds = "[0]")
-    {
-        var path = Path.Combine(_dir, "experiment.yaml");
-        File.WriteAllText(path, $"""
-            experiment: sharded
-            output: results
-            device: cpu
-            seeds: {seeds}
-            report: {"{"}bootstrap_replicates: 10{"}"}
-            datasets:
-              - kind: synthetic
-                root: cache
-                categories: {categories}
-                synthetic: {"{"}image_size: 48, train_count: 2, test_count: 6{"}"}
-            methods:
-            {methods}
-            """);
-        return path;
-    }
+    private string Write(string methods, string categories = "[fabric]", string seeds = "[0]") =>
+        TinyExperiment.Write(_dir, methods, categories, seeds, extra: "report: {bootstrap_replicates: 10}", experiment: "sharded");
 
     private static SweepRunner Runner(string path) =>
         new(ConfigLoader.Load(path, FakeMethod.Registry, AnomalyBench.Datasets.DatasetReaders.Kinds), path, FakeMethod.Registry, new LineProgress(TextWriter.Null));

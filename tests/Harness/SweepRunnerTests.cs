@@ -16,24 +16,7 @@ public class SweepRunnerTests
     [TearDown]
     public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
 
-    private string Write(string methods, string categories = "[fabric]")
-    {
-        var path = Path.Combine(_dir, "experiment.yaml");
-        File.WriteAllText(path, $"""
-            experiment: tiny
-            output: results
-            device: cpu
-            seeds: [0]
-            datasets:
-              - kind: synthetic
-                root: cache
-                categories: {categories}
-                synthetic: {"{"}image_size: 48, train_count: 2, test_count: 6{"}"}
-            methods:
-            {methods}
-            """);
-        return path;
-    }
+    private string Write(string methods, string categories = "[fabric]") => TinyExperiment.Write(_dir, methods, categories);
 
     private static (SweepSummary Summary, SweepRunner Runner, StringWriter Log) Run(string path, bool force = false, CancellationToken cancellation = default)
     {
