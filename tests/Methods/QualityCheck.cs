@@ -47,7 +47,8 @@ internal static class QualityCheck
     /// Fits a new method per seed on <paramref name="data"/>'s training images and evaluates its test set; checks that no
     /// tensor outlives the methods. <paramref name="store"/> should be an empty folder (see the class comment).
     /// </summary>
-    public static QualityResult Measure(string label, Func<IAnomalyMethod> create, DatasetCategory data, WeightsStore store, IReadOnlyList<ulong>? seeds = null)
+    /// <param name="backbone">the method stands on a backbone, which must be the packaged CNTK network.</param>
+    public static QualityResult Measure(string label, Func<IAnomalyMethod> create, DatasetCategory data, WeightsStore store, bool backbone = true, IReadOnlyList<ulong>? seeds = null)
     {
         var live = BackboneFixtures.LiveTensors();
         var results = new List<QualitySeed>();
@@ -55,6 +56,7 @@ internal static class QualityCheck
         {
             using var method = create();
             method.Fit(data.Train, new FitContext(Device.CPU, seed, store, NullTrainingLog.Instance));
+            if (backbone) Assert.That(method.WeightsProvenance, Does.Contain("CNTK ImageNet weights"), $"{label}: real ImageNet features");
             var evaluation = Evaluate(method, data.Test);
             results.Add(new QualitySeed(seed, evaluation.Image.Auroc.Value, evaluation.Pixel.Auroc.Value));
         }
@@ -62,6 +64,13 @@ internal static class QualityCheck
         var result = new QualityResult(label, results);
         TestContext.Out.WriteLine(result);
         return result;
+    }
+
+    /// <summary>Asserts both means, each naming the check.</summary>
+    public static void AtLeast(QualityResult result, double imageAuroc, double pixelAuroc)
+    {
+        Assert.That(result.ImageAuroc, Is.GreaterThanOrEqualTo(imageAuroc), $"{result.Label}: mean I-AUROC");
+        Assert.That(result.PixelAuroc, Is.GreaterThanOrEqualTo(pixelAuroc), $"{result.Label}: mean P-AUROC");
     }
 
     /// <summary>I-AUROC of the method's image scores, P-AUROC of its maps resized to the input (as the harness evaluates at <c>resolution: input</c>).</summary>

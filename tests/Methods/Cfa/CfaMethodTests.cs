@@ -13,8 +13,9 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 namespace AnomalyBench.Tests.Methods.Cfa;
 
 /// <summary>
-/// CFA end to end with seeded random backbone weights (no weight file exists in the test environment):
-/// training lowers the loss, the generated defects are separated, a checkpoint scores identically, memory stays flat.
+/// CFA end to end: its quality on real ImageNet features (the packaged CNTK ResNet-18) on a generated object and on the
+/// real hazelnut_toy photographs; with seeded random weights, its mechanics: training lowers the loss, a checkpoint
+/// scores identically, memory stays flat.
 /// </summary>
 [NonParallelizable]
 public class CfaMethodTests
@@ -44,37 +45,39 @@ public class CfaMethodTests
         new(Device.CPU, seed, new WeightsStore(_weightsFolder), log ?? NullTrainingLog.Instance);
 
     /// <summary>
-    /// The quality check. With random weights CFA is sensitive to the seed and the levels (measured on this
-    /// 128-px wood set, 30 train / 20 test, README): ResNet-18 layers 1+2, 8 epochs: I-AUROC 0.958 (seed 0), 0.698 (seed 1),
-    /// 0.552 (seed 2); layers 1–3: 0.802 (seed 0, 8 epochs); WRN-50-2 layers 1+2: 0.615. Random deep layers dominate
-    /// the distances as in PatchCore's test. The check therefore runs the one setting that reaches 0.9: seed 0,
-    /// ResNet-18 layers 1+2, 8 epochs.
+    /// Issue 19's quality check on real ImageNet features: the quick profile (ResNet-18 layers 1–3, 3 epochs) with the
+    /// packaged CNTK weights (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06 (2-core
+    /// CPU): generated pill I-AUROC 0.861 (0.865 / 0.854 / 0.865), P-AUROC 0.991; hazelnut_toy I-AUROC 1.000, P-AUROC 0.980.
+    /// With seeded random weights CFA reached 0.9 on generated wood only at seed 0 with layers 1+2 and 8 epochs (seeds 1,
+    /// 2: 0.698, 0.552): random features are what its per-location bank cannot absorb.
     /// </summary>
     [Test]
-    public void SeparatesTheDefectsOfAGeneratedTextureWithRandomWeights()
+    public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
-        var options = Quick with { Weights = "auto", Layers = ["layer1", "layer2"], Preprocessing = new Preprocessing(128), Epochs = 8 };
+        var options = CfaOptions.Defaults(Profile.Quick);
+        var store = new WeightsStore(_weightsFolder);
+        var pill = QualityCheck.Measure("cfa, generated pill", () => new CfaMethod(options), QualityCheck.Generated("pill"), store);
+        var hazelnut = QualityCheck.Measure("cfa, hazelnut_toy", () => new CfaMethod(options), QualityCheck.Hazelnut(), store);
+        QualityCheck.AtLeast(pill, imageAuroc: 0.8, pixelAuroc: 0.97);
+        QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
+    }
+
+    /// <summary>One entry per location of the first level's grid, every step logged with its three terms (random weights: mechanics only).</summary>
+    [Test]
+    public void TrainsOneBankEntryPerLocationAndLogsEveryStep()
+    {
+        var options = Quick with { Layers = ["layer1", "layer2"], Preprocessing = new Preprocessing(128), Epochs = 2 };
         var log = new RecordingLog();
-        var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
         using (var method = new CfaMethod(options))
         {
             method.Fit(_data.Train, Context(log: log));
-            var fit = watch.Elapsed;
-            var (scores, labels) = PredictAll(method, _data.Test, options.Preprocessing);
-            var auroc = Auroc.Of(scores, labels);
-            TestContext.Out.WriteLine($"synthetic {Category} (random weights, resnet18 layers 1+2, 8 epochs): I-AUROC {auroc:F3}, " +
-                                      $"epoch losses [{string.Join(", ", method.EpochLosses.Select(l => l.ToString("F1")))}], r {method.Loss!.r.item<float>():G3}, " +
-                                      $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s");
             Assert.That(method.WeightsProvenance, Is.EqualTo("resnet18: random (seed 0)"));
             Assert.That(method.MemoryBank!.shape, Is.EqualTo(new long[] { 32 * 32, 64 + 128 }), "one entry per location of the layer-1 grid");
-            Assert.That(auroc, Is.GreaterThanOrEqualTo(0.9));
         }
-        Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
         // 30 images, batch 4, drop_last: 7 steps per epoch, each logged with its three terms and the learning rate.
-        Assert.That(log.Steps, Has.Count.EqualTo(8 * 7));
+        Assert.That(log.Steps, Has.Count.EqualTo(2 * 7));
         Assert.That(log.Steps.All(s => s.Losses.Keys.Order().SequenceEqual(["attraction", "repulsion", "total"]) && s.LearningRate == 1e-3), Is.True);
-        Assert.That(log.Phases, Does.Contain("epoch 8/8").And.Contain("memory bank"));
+        Assert.That(log.Phases, Does.Contain("epoch 2/2").And.Contain("memory bank"));
     }
 
     [Test]

@@ -13,8 +13,9 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 namespace AnomalyBench.Tests.Methods.Fyd;
 
 /// <summary>
-/// FYD end to end with seeded random backbone weights (no weight file exists in the test environment): training lowers
-/// the loss, the ablation switches decide what is trained, the generated defects are separated, a checkpoint scores identically.
+/// FYD end to end: its quality on real ImageNet features (the packaged CNTK ResNet-18) against PaDiM on a moving generated
+/// object and on the real hazelnut_toy photographs; with seeded random weights, its mechanics: training lowers the loss,
+/// the ablation switches decide what is trained, a checkpoint scores identically.
 /// </summary>
 [NonParallelizable]
 public class FydMethodTests
@@ -48,46 +49,40 @@ public class FydMethodTests
         new(Device.CPU, seed, new WeightsStore(_folder), log ?? NullTrainingLog.Instance);
 
     /// <summary>
-    /// The quality check of issue 11 on a generated object that shifts (±6 %) and rotates (±25°): FYD's alignment
-    /// stages, trained together, lift PaDiM on the same random ResNet-18 features (the quick profile with layers 1+2,
-    /// 4 epochs, every stage on). With random weights the trained result is chaotic in floating-point rounding: on
-    /// 2026-11-23 (AVX2 OpenBLAS kernels) seeds 0, 1, 2 gave 0.948, 0.646, 0.854, on 2026-12-05 (AVX-512 kernels) 0.823,
-    /// 0.719, 0.771, while the untrained Gaussian gives 0.594, 0.625, 0.573 on both. A single seed reaching 0.9 was
-    /// therefore luck; the check is the mean over three seeds: FYD at least 0.1 above PaDiM and at least 0.7.
+    /// Issue 19's quality check on real ImageNet features (the packaged CNTK ResNet-18 through <c>weights: auto</c> on an
+    /// empty store), means of seeds 0–2, on a generated object that shifts (±6 %) and rotates (±25°) and on the real
+    /// hazelnut_toy photographs. On the moving object FYD's alignment must lift PaDiM, i.e. the same network untrained
+    /// (identity transformers) with the same per-location Gaussian. Measured on 2026-12-06 (2-core CPU), quick profile:
+    /// pill FYD I-AUROC 0.812 (0.792 / 0.760 / 0.885), P-AUROC 0.986, against PaDiM 0.719 (0.740 / 0.583 / 0.833), 0.988;
+    /// hazelnut_toy FYD 1.000, 0.977. The quick profile's former learning rate 0.01 destroyed the real features instead
+    /// (pill 0.840 / 0.969, generated wood P-AUROC 0.625 with a seed at 0.511, hazelnut P-AUROC 0.813 at seed 0).
     /// </summary>
     [Test]
-    public void SeparatesTheDefectsOfAShiftedAndRotatedObjectBetterThanPaDiMWithRandomWeights()
+    public void AlignsAShiftedAndRotatedObjectBetterThanPaDiMAndFindsRealDefectsOnRealFeatures()
     {
-        var options = Quick with { Layers = ["layer1", "layer2"], FineLayer = "layer2", Epochs = 4 };
+        var options = FydOptions.Defaults(Profile.Quick);
+        var store = new WeightsStore(_folder);
+        var fyd = QualityCheck.Measure("fyd, generated pill", () => new FydMethod(options), _data, store);
+        var padim = QualityCheck.Measure("PaDiM (fyd untrained), generated pill", () => new FydMethod(options with { Epochs = 0 }), _data, store);
+        var hazelnut = QualityCheck.Measure("fyd, hazelnut_toy", () => new FydMethod(options), QualityCheck.Hazelnut(), store);
+        QualityCheck.AtLeast(fyd, imageAuroc: 0.75, pixelAuroc: 0.96);
+        Assert.That(fyd.ImageAuroc, Is.GreaterThanOrEqualTo(padim.ImageAuroc + 0.03), "FYD's alignment lifts PaDiM on the moving object");
+        QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
+    }
+
+    /// <summary>Every stage is trained and logged, one Gaussian per location of the layer-1 grid (random weights: mechanics only).</summary>
+    [Test]
+    public void TrainsEveryStageAndFitsOneGaussianPerLocation()
+    {
+        var options = Quick with { Layers = ["layer1", "layer2"], FineLayer = "layer2", Epochs = 2 };
         var log = new RecordingLog();
         var live = LiveTensors();
-        var fyd = new List<double>();
-        var padim = new List<double>();
-        foreach (var seed in new ulong[] { 0, 1, 2 })
+        using (var method = new FydMethod(options))
         {
-            var watch = Stopwatch.StartNew();
-            using (var method = new FydMethod(options))
-            {
-                method.Fit(_data.Train, Context(seed, seed == 0 ? log : null));
-                var fit = watch.Elapsed;
-                var (scores, labels) = PredictAll(method, _data.Test, options.Preprocessing);
-                fyd.Add(Auroc.Of(scores, labels));
-                TestContext.Out.WriteLine($"synthetic {Category} (random weights seed {seed}, resnet18 layers 1+2, {options.Epochs} epochs): I-AUROC {fyd[^1]:F3}, " +
-                                          $"epoch losses [{string.Join(", ", method.EpochLosses.Select(l => l.ToString("F3")))}], " +
-                                          $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s");
-                Assert.That(method.WeightsProvenance, Is.EqualTo($"resnet18: random (seed {seed})"));
-                Assert.That(method.Gaussian!.Mean.shape, Is.EqualTo(new long[] { 32 * 32, 100 }), "one Gaussian per location of the layer-1 grid, 100 channels");
-            }
-            using (var untrained = new FydMethod(options with { Epochs = 0 }))
-            {
-                untrained.Fit(_data.Train, Context(seed));
-                var (scores, labels) = PredictAll(untrained, _data.Test, options.Preprocessing);
-                padim.Add(Auroc.Of(scores, labels));
-                TestContext.Out.WriteLine($"  PaDiM on the same untrained features: I-AUROC {padim[^1]:F3}");
-            }
+            method.Fit(_data.Train, Context(log: log));
+            Assert.That(method.WeightsProvenance, Is.EqualTo("resnet18: random (seed 0)"));
+            Assert.That(method.Gaussian!.Mean.shape, Is.EqualTo(new long[] { 32 * 32, 100 }), "one Gaussian per location of the layer-1 grid, 100 channels");
         }
-        Assert.That(fyd.Average(), Is.GreaterThanOrEqualTo(padim.Average() + 0.1), $"FYD [{string.Join(", ", fyd.Select(a => a.ToString("F3")))}] against PaDiM [{string.Join(", ", padim.Select(a => a.ToString("F3")))}]");
-        Assert.That(fyd.Average(), Is.GreaterThanOrEqualTo(0.7));
         Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
         Assert.That(log.Steps.All(s => s.Losses.Keys.Order().SequenceEqual(["fine", "ica", "total"])), Is.True);
         Assert.That(log.Phases, Does.Contain($"epoch {options.Epochs}/{options.Epochs}").And.Contain("gaussian"));
@@ -96,7 +91,7 @@ public class FydMethodTests
     [Test]
     public void AShortTrainingRunLowersTheLossAndKeepsMemoryFlat()
     {
-        // A learning rate of 0.01 (the quick profile's) makes five steps of batch 4 oscillate on some CPUs' rounding.
+        // A learning rate of 0.01 makes five steps of batch 4 oscillate on some CPUs' rounding.
         var options = Small with { Epochs = 5, LearningRate = 0.001 };
         var train = _data.Train.Take(8).ToList();
         using var method = new FydMethod(options);

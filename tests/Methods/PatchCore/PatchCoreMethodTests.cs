@@ -12,21 +12,14 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 namespace AnomalyBench.Tests.Methods.PatchCore;
 
 /// <summary>
-/// PatchCore end to end with seeded random Wide-ResNet-50-2 weights (no weight file exists in the test
-/// environment) and the quick profile: on a generated category, where it must separate the defects, and
-/// on the real hazelnut_toy photographs, where it must only run.
+/// PatchCore end to end with the quick profile: its quality on real ImageNet features (the packaged CNTK ResNet-18) on a
+/// generated object and on the real hazelnut_toy photographs, and its mechanics (checkpoints, registry) with seeded random
+/// Wide-ResNet-50-2 weights.
 /// </summary>
 [NonParallelizable]
 public class PatchCoreMethodTests
 {
-    /// <summary>
-    /// The quality check's category. With random weights the default layers 2+3 reach only I-AUROC 0.3–0.7
-    /// on every synthetic category (measured at 128 px, 20–60 training images, three seeds; README): random
-    /// layer3 features are about 7 times larger than layer2's, so they dominate the distances, and after 13
-    /// random bottlenecks they no longer localise a thin scratch. Layers 1+2 (a hierarchy combination of the
-    /// paper's ablation, Sec. 4.4) on the wood texture reach 0.92–0.94 over seeds 0–2 and training sets of
-    /// 20–40 images, so the check stays at 0.9 on that setting.
-    /// </summary>
+    /// <summary>The generated category of the mechanics tests.</summary>
     private const string Category = "wood";
 
     private string _weightsFolder = "";
@@ -50,27 +43,22 @@ public class PatchCoreMethodTests
 
     private FitContext Context(ulong seed = 0) => new(Device.CPU, seed, new WeightsStore(_weightsFolder), NullTrainingLog.Instance);
 
+    /// <summary>
+    /// Issue 19's quality check on real ImageNet features: the quick profile on ResNet-18 with the packaged CNTK weights
+    /// (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06 (2-core CPU): generated pill
+    /// I-AUROC 0.896 (0.906 / 0.885 / 0.896), P-AUROC 0.990; hazelnut_toy I-AUROC 1.000, P-AUROC 0.972 (all seeds
+    /// alike: only the coreset's random projection depends on the seed). With seeded random Wide-ResNet-50-2 weights the
+    /// same profile scored I-AUROC 0.3–0.7 on every generated category.
+    /// </summary>
     [Test]
-    public void SeparatesTheDefectsOfAGeneratedTextureWithRandomWeights()
+    public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
-        // The images are 128 px already: no resize or crop, so that no defect near the border is cut away.
-        // weights: auto with an empty store is the seeded random initialisation.
-        var options = Quick with { Weights = "auto", Preprocessing = new Preprocessing(128), Layers = ["layer1", "layer2"] };
-        var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
-        using (var method = new PatchCoreMethod(options))
-        {
-            method.Fit(_data.Train, Context());
-            var fit = watch.Elapsed;
-            var (scores, labels, maps) = PredictAll(method, _data.Test, options.Preprocessing);
-            var auroc = Auroc.Of(scores, labels);
-            TestContext.Out.WriteLine($"synthetic {Category} (random weights, layers 1+2): I-AUROC {auroc:F3}, bank {method.MemoryBank!.size(0)} x {method.MemoryBank.size(1)}, " +
-                                      $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({_data.Train.Count} train, {_data.Test.Count} test)");
-            Assert.That(method.WeightsProvenance, Is.EqualTo("wide_resnet50_2: random (seed 0)"));
-            Assert.That(maps, Is.EqualTo(128 * 128), "maps at the input resolution");
-            Assert.That(auroc, Is.GreaterThanOrEqualTo(0.9));
-        }
-        Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
+        var options = PatchCoreOptions.Defaults(Profile.Quick) with { Backbone = "resnet18" };
+        var store = new WeightsStore(_weightsFolder);
+        var pill = QualityCheck.Measure("patchcore, generated pill", () => new PatchCoreMethod(options), QualityCheck.Generated("pill"), store);
+        var hazelnut = QualityCheck.Measure("patchcore, hazelnut_toy", () => new PatchCoreMethod(options), QualityCheck.Hazelnut(), store);
+        QualityCheck.AtLeast(pill, imageAuroc: 0.85, pixelAuroc: 0.97);
+        QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
     }
 
     [Test]
@@ -105,26 +93,6 @@ public class PatchCoreMethodTests
             Assert.That(() => other.Load(path), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("coreset_ratio"));
         }
         Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the methods");
-    }
-
-    [Test]
-    public void RunsEndToEndOnTheRealHazelnutPhotographs()
-    {
-        var data = MVTecLayoutReader.MVTecAd(Shared.Path("datasets", "hazelnut_toy")).Read("hazelnut");
-        var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
-        List<double> scores;
-        using (var method = new PatchCoreMethod(Quick))
-        {
-            method.Fit(data.Train, Context());
-            var fit = watch.Elapsed;
-            (scores, var labels, _) = PredictAll(method, data.Test, Quick.Preprocessing);
-            TestContext.Out.WriteLine($"hazelnut_toy (random weights, quick profile): I-AUROC {Auroc.Of(scores, labels):F3}, " +
-                                      $"fit {fit.TotalSeconds:F1} s ({data.Train.Count} images), predict {(watch.Elapsed - fit).TotalSeconds:F1} s ({data.Test.Count} images)");
-        }
-        Assert.That(scores, Has.Count.EqualTo(data.Test.Count));
-        Assert.That(scores.All(double.IsFinite), Is.True, "finite scores");
-        Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
     }
 
     [Test]

@@ -12,8 +12,9 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 namespace AnomalyBench.Tests.Methods.Rd4ad;
 
 /// <summary>
-/// RD4AD end to end with seeded random teacher weights (no weight file exists in the test environment): training
-/// lowers the loss, the generated defects are separated, a checkpoint scores identically, memory stays flat.
+/// RD4AD end to end: its quality on real ImageNet features (the packaged CNTK ResNet-18) on a generated object and on the
+/// real hazelnut_toy photographs; with a seeded random teacher, its mechanics: training lowers the loss and leaves the
+/// teacher alone, a checkpoint scores identically, memory stays flat.
 /// </summary>
 [NonParallelizable]
 public class Rd4adMethodTests
@@ -43,30 +44,34 @@ public class Rd4adMethodTests
         new(Device.CPU, seed, new WeightsStore(_weightsFolder), log ?? NullTrainingLog.Instance);
 
     /// <summary>
-    /// The quality check on a generated set with obvious defects (<see cref="ObviousDefects"/>: the category's good test
-    /// images, once plain and once with a 16-px blue square), with the quick profile itself (random ResNet-18 teacher,
-    /// 64 px, 10 epochs). On the generator's own subtle defects RD4AD with random weights stays near chance (README).
+    /// Issue 19's quality check on real ImageNet features: the quick profile (ResNet-18 teacher, 64 px, 10 epochs) with
+    /// the packaged CNTK weights (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06
+    /// (2-core CPU): generated pill I-AUROC 0.733 (0.719 / 0.719 / 0.760), P-AUROC 0.941; hazelnut_toy I-AUROC 1.000,
+    /// P-AUROC 0.962. At 64 px the pill's defects are 2–4 px: the teacher's layer-1 grid (16×16) sees them, the image score
+    /// less reliably. With a seeded random teacher RD4AD stayed near chance on the generator's defects (0.44–0.72).
     /// </summary>
     [Test]
-    public void SeparatesObviousDefectsWithRandomWeights()
+    public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
-        var options = Quick;
-        var test = ObviousDefects.TestSplit(_data, Path.Combine(_weightsFolder, "obvious"), 16);
+        var options = Rd4adOptions.Defaults(Profile.Quick);
+        var store = new WeightsStore(_weightsFolder);
+        var pill = QualityCheck.Measure("rd4ad, generated pill", () => new Rd4adMethod(options), QualityCheck.Generated("pill"), store);
+        var hazelnut = QualityCheck.Measure("rd4ad, hazelnut_toy", () => new Rd4adMethod(options), QualityCheck.Hazelnut(), store);
+        QualityCheck.AtLeast(pill, imageAuroc: 0.65, pixelAuroc: 0.9);
+        QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.93);
+    }
+
+    /// <summary>Every step is logged with its loss and learning rate, and training lowers the loss (random teacher: mechanics only).</summary>
+    [Test]
+    public void TrainingLogsEveryStepAndLowersTheLoss()
+    {
+        var options = Quick with { Epochs = 3 };
         var log = new RecordingLog();
         var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
         using (var method = new Rd4adMethod(options))
         {
             method.Fit(_data.Train, Context(log: log));
-            var fit = watch.Elapsed;
-            var (scores, labels) = MethodTestKit.PredictAll(method, test, options.Preprocessing);
-            var auroc = Auroc.Of(scores, labels);
-            TestContext.Out.WriteLine($"synthetic {Category} + obvious defects (random resnet18, 64 px, {options.Epochs} epochs): I-AUROC {auroc:F3}, " +
-                                      $"epoch losses [{string.Join(", ", method.EpochLosses.Select(l => l.ToString("F3")))}], " +
-                                      $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s");
             Assert.That(method.WeightsProvenance, Is.EqualTo("resnet18: random (seed 0)"));
-            Assert.That(labels.Count(l => l), Is.EqualTo(labels.Count(l => !l)));
-            Assert.That(auroc, Is.GreaterThanOrEqualTo(0.9));
             Assert.That(method.EpochLosses[^1], Is.LessThan(method.EpochLosses[0]), "training lowers the loss");
         }
         Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");

@@ -14,9 +14,9 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 namespace AnomalyBench.Tests.Methods.ReContrast;
 
 /// <summary>
-/// ReContrast end to end with seeded random encoder weights: the frozen encoder stays frozen and the trainable one
-/// trains, BN modes are applied as configured, training lowers the loss, obvious defects are separated, a checkpoint
-/// scores identically.
+/// ReContrast end to end: its quality on real ImageNet features (the packaged CNTK ResNet-18) on a generated object and on
+/// the real hazelnut_toy photographs; with seeded random encoder weights, its mechanics: the frozen encoder stays frozen
+/// and the trainable one trains, BN modes are applied as configured, training lowers the loss, a checkpoint scores identically.
 /// </summary>
 [NonParallelizable]
 public class ReContrastMethodTests
@@ -46,29 +46,38 @@ public class ReContrastMethodTests
     private FitContext Context(ulong seed = 0, ITrainingLog? log = null) =>
         new(Device.CPU, seed, new WeightsStore(_weightsFolder), log ?? NullTrainingLog.Instance);
 
-    /// <summary>The quality check on obvious defects (<see cref="ObviousDefects"/>) with the quick profile itself: random ResNet-18 encoders, 64 px, 30 iterations.</summary>
+    /// <summary>
+    /// Issue 19's quality check on real ImageNet features: the quick profile (ResNet-18 encoders, 64 px, 30 iterations)
+    /// with the packaged CNTK weights (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06
+    /// (2-core CPU): generated pill I-AUROC 0.809 (0.823 / 0.823 / 0.781), P-AUROC 0.937; hazelnut_toy I-AUROC 1.000,
+    /// P-AUROC 0.959. With random encoders ReContrast stayed near chance on the generator's defects.
+    /// </summary>
     [Test]
-    public void SeparatesObviousDefectsWithRandomWeights()
+    public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
-        var options = Quick;
-        var test = ObviousDefects.TestSplit(_wood, Path.Combine(_weightsFolder, "obvious"), 16);
+        var options = ReContrastOptions.Defaults(Profile.Quick);
+        var store = new WeightsStore(_weightsFolder);
+        var pill = QualityCheck.Measure("recontrast, generated pill", () => new ReContrastMethod(options), QualityCheck.Generated("pill"), store);
+        var hazelnut = QualityCheck.Measure("recontrast, hazelnut_toy", () => new ReContrastMethod(options), QualityCheck.Hazelnut(), store);
+        QualityCheck.AtLeast(pill, imageAuroc: 0.72, pixelAuroc: 0.9);
+        QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.93);
+    }
+
+    /// <summary>Every iteration is logged with α's ramp and the learning rate, and a short run lowers the loss (random encoders: mechanics only).</summary>
+    [Test]
+    public void TrainingLogsEveryIterationWithTheHardMiningRampAndLowersTheLoss()
+    {
+        var options = Quick with { Iterations = 15 };
         var log = new RecordingLog();
         var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
         using (var method = new ReContrastMethod(options))
         {
             method.Fit(_wood.Train, Context(log: log));
-            var fit = watch.Elapsed;
-            var (scores, labels) = MethodTestKit.PredictAll(method, test, options.Preprocessing);
-            var auroc = Auroc.Of(scores, labels);
             var losses = method.IterationLosses;
-            TestContext.Out.WriteLine($"synthetic wood + obvious defects (random resnet18, 64 px, {options.Iterations} iterations): I-AUROC {auroc:F3}, " +
-                                      $"loss {losses[0]:F3} → {losses[^1]:F3}, fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s");
-            Assert.That(auroc, Is.GreaterThanOrEqualTo(0.9));
-            Assert.That(losses.TakeLast(5).Average(), Is.LessThan(losses.Take(5).Average()), "a short run lowers the loss");
+            Assert.That(losses.TakeLast(4).Average(), Is.LessThan(losses.Take(4).Average()), "a short run lowers the loss");
         }
         Assert.That(LiveTensors(), Is.EqualTo(live), "no tensor outlives the method");
-        Assert.That(log.Steps, Has.Count.EqualTo(30));
+        Assert.That(log.Steps, Has.Count.EqualTo(15));
         Assert.That(log.Steps[0].Losses["alpha"], Is.EqualTo(-3.0));
         Assert.That(log.Steps[^1].Losses["alpha"], Is.EqualTo(1.0));
         Assert.That(log.Steps.All(s => s.LearningRate == 2e-3), Is.True);

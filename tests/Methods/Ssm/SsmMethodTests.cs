@@ -11,7 +11,7 @@ using static AnomalyBench.Tests.Methods.PatchCore.PatchCoreReference;
 
 namespace AnomalyBench.Tests.Methods.Ssm;
 
-/// <summary>SSM end to end on generated data: training lowers the loss, defects are found, checkpoints score identically, memory stays flat.</summary>
+/// <summary>SSM end to end on generated data and real photographs: training lowers the loss, defects are found, checkpoints score identically, memory stays flat.</summary>
 [NonParallelizable]
 public class SsmMethodTests
 {
@@ -39,11 +39,14 @@ public class SsmMethodTests
     private static SsmOptions Small => SsmOptions.Defaults(Profile.Quick);
 
     /// <summary>
-    /// The quality check. The generator's own defects are drawn "close to the normal range of values, so that a
-    /// pixel-difference scorer cannot separate them" (SyntheticDefects); SSM scores pixel reconstructions, so this check
-    /// paints OBVIOUS defects — a saturated square of 1/6 of the side at a seeded place — onto copies of the generated good
-    /// test images, and scores them against the untouched good images, with the quick profile trained for 8 epochs instead
-    /// of 4 (32-px input, base width 8, batch 4, Adam at lr 1e-3; methods/Ssm/README.md lists the measured values).
+    /// The quality check on generated data, means of seeds 0–2. The generator's own defects are drawn "close to the normal
+    /// range of values, so that a pixel-difference scorer cannot separate them" (SyntheticDefects), and SSM, trained from
+    /// scratch for seconds, stays at chance on them (quick profile on the generated wood and pill, 2026-12-06: I-AUROC 0.604
+    /// and 0.479). This check paints OBVIOUS defects — a saturated square of 1/6 of the side at a seeded place — onto copies
+    /// of the generated good test images, and scores them against the untouched good images, with the quick profile trained
+    /// for 8 epochs instead of 4 (32-px input, base width 8, batch 4, Adam at lr 1e-3; methods/Ssm/README.md). Measured on
+    /// 2026-12-06 (2-core CPU): I-AUROC 0.986, 0.667, 0.903 at seeds 0, 1, 2 (mean 0.852): seed 0 alone, which the check
+    /// used before, overstated it.
     /// </summary>
     [Test]
     public void SeparatesObviousDefectsOnAGeneratedTexture()
@@ -54,15 +57,16 @@ public class SsmMethodTests
         var options = QualityOptions;
         var log = new RecordingLog();
         var live = LiveTensors();
-        var watch = Stopwatch.StartNew();
-        double auroc;
-        using (var method = new SsmMethod(options))
+        var aurocs = new List<double>();
+        foreach (var seed in QualityCheck.Seeds)
         {
-            method.Fit(data.Train, Context(log: log));
+            var watch = Stopwatch.StartNew();
+            using var method = new SsmMethod(options);
+            method.Fit(data.Train, Context(seed, seed == 0 ? log : null));
             var fit = watch.Elapsed;
             var (scores, labels) = PredictAll(method, test);
-            auroc = Auroc.Of(scores, labels);
-            TestContext.Out.WriteLine($"{QualityCategory} + painted squares ({good.Count} good, {good.Count} painted): I-AUROC {auroc:F3}, " +
+            aurocs.Add(Auroc.Of(scores, labels));
+            TestContext.Out.WriteLine($"{QualityCategory} + painted squares ({good.Count} good, {good.Count} painted), seed {seed}: I-AUROC {aurocs[^1]:F3}, " +
                                       $"epoch losses [{string.Join(", ", method.EpochLosses.Select(l => l.ToString("F3")))}], " +
                                       $"fit {fit.TotalSeconds:F1} s, predict {(watch.Elapsed - fit).TotalSeconds:F1} s");
             Assert.That(method.EpochLosses[^1], Is.LessThan(method.EpochLosses[0]));
@@ -72,7 +76,21 @@ public class SsmMethodTests
         Assert.That(log.Steps, Has.Count.EqualTo(options.Epochs * 5));
         Assert.That(log.Steps.All(s => s.Losses.Keys.Order().SequenceEqual(["mask", "mse", "msgms", "ssim", "total"])), Is.True);
         Assert.That(log.Phases, Does.Contain($"epoch {options.Epochs}/{options.Epochs}").And.Contain("score statistics"));
-        Assert.That(auroc, Is.GreaterThanOrEqualTo(0.85));
+        Assert.That(aurocs.Average(), Is.GreaterThanOrEqualTo(0.75), $"mean I-AUROC of seeds 0–2: {string.Join(" / ", aurocs.Select(a => a.ToString("F3")))}");
+    }
+
+    /// <summary>
+    /// The quality check on the real hazelnut_toy photographs (SSM has no backbone: no ImageNet weights enter), quick
+    /// profile, means of seeds 0–2. Measured on 2026-12-06 (2-core CPU): I-AUROC 0.993 (1.000 / 1.000 / 0.980): the blue
+    /// dye raises the reconstruction error. Its maps do not localise the dye at 32 px (P-AUROC 0.226, below chance: the
+    /// σ = 7 smoothing spans the whole 32-px map); at 64 px and 16 epochs P-AUROC is 0.953 but I-AUROC falls to 0.673
+    /// (methods/Ssm/README.md). The check therefore asserts the image level only.
+    /// </summary>
+    [Test]
+    public void SeparatesTheDyedHazelnutsOfRealPhotographs()
+    {
+        var hazelnut = QualityCheck.Measure("ssm, hazelnut_toy", () => new SsmMethod(Small), QualityCheck.Hazelnut(), new WeightsStore(_folder), backbone: false);
+        Assert.That(hazelnut.ImageAuroc, Is.GreaterThanOrEqualTo(0.9), "mean I-AUROC");
     }
 
     private const string QualityCategory = "wood";
