@@ -13,7 +13,6 @@
 // These are not torchvision's IMAGENET1K_V1 weights (another framework, training recipe and input convention), so
 // results on them differ from the papers' even where everything else is the same; every result records them.
 
-using System.Security.Cryptography;
 using AnomalyBench.Torch;
 using Onnx;
 
@@ -130,16 +129,7 @@ public static class CntkResNet18
 
     private static void CheckHash(string path, string expected)
     {
-        string actual;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-            actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WeightsException($"cannot read {path}: {e.Message}", e);
-        }
+        var actual = WeightsStore.Sha256(path);
         if (actual != expected)
             throw new WeightsException(
                 $"{path} is not the file of the NuGet package {Package} {Version}: its SHA-256 is {actual}, the package's is {expected}. " +

@@ -270,7 +270,8 @@ public sealed partial class WeightsStore
 
     private static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
-    private static string Sha256(string path)
+    /// <summary>The file's SHA-256 in lower-case hex; <see cref="WeightsException"/> naming the file when it cannot be read.</summary>
+    internal static string Sha256(string path)
     {
         try
         {

@@ -25,7 +25,7 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
     /// <summary>The stages {C2, C3, C4} (§4.1). The first sets the patch grid; the others are upsampled to it.</summary>
     public IReadOnlyList<string> Layers { get; init; } = ["layer1", "layer2", "layer3"];
 
-    /// <summary><c>auto</c>, <c>pretrained</c> or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
+    /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
     public string Weights { get; init; } = "auto";
 
     /// <summary>γ_d: the descriptor maps C channels to C/γ_d (official <c>--gamma_d 1</c>).</summary>

@@ -27,7 +27,7 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
     /// <summary>[paper: PaDiM-style multi-level features] the stages whose features form the Gaussian's embedding; the first sets the grid.</summary>
     public IReadOnlyList<string> Layers { get; init; } = ["layer1", "layer2", "layer3"];
 
-    /// <summary><c>auto</c>, <c>pretrained</c> or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
+    /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
     public string Weights { get; init; } = "auto";
 
     /// <summary>[paper] image-level coarse alignment (ICA): a spatial transformer on the input image, trained by L_ICA. Ablation switch.</summary>

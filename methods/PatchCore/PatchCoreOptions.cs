@@ -31,8 +31,9 @@ public sealed record PatchCoreOptions : MethodOptions, IBackboneOptions
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
 
     /// <summary>
-    /// <c>auto</c> (the store's pretrained file when it has one, else random), <c>pretrained</c> (an error when
-    /// the file is missing) or <c>random</c> (torchvision's initialisation seeded with the run's seed); see
+    /// <c>auto</c> (the store's pretrained file when it has one, else the packaged CNTK ImageNet network for resnet18 and
+    /// random for other backbones), <c>pretrained</c> (an error when the file is missing), <c>cntk</c> (the packaged
+    /// ResNet-18) or <c>random</c> (torchvision's initialisation seeded with the run's seed); see
     /// <see cref="Backbones.WeightsSource.Resolve"/>. Every result records which one ran.
     /// </summary>
     public string Weights { get; init; } = "auto";

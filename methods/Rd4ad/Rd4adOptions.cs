@@ -33,7 +33,7 @@ public sealed record Rd4adOptions : MethodOptions, IBackboneOptions
     /// <summary>The frozen teacher (official <c>wide_resnet50_2</c>); the OCBE and decoder follow it (<see cref="ReverseDistillationArchitecture.For"/>).</summary>
     public string Backbone { get; init; } = "wide_resnet50_2";
 
-    /// <summary><c>auto</c>, <c>pretrained</c> or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
+    /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
     public string Weights { get; init; } = "auto";
 
     /// <summary>Training epochs (official 200; the model of the last epoch is evaluated).</summary>

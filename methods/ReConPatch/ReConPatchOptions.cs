@@ -38,7 +38,7 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
     /// <summary>Hierarchy levels whose patch features are combined (§3.1: levels 2 and 3, as PatchCore).</summary>
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
 
-    /// <summary><c>auto</c>, <c>pretrained</c> or <c>random</c>, as for PatchCore (<see cref="Backbones.WeightsSource.Resolve"/>).</summary>
+    /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>, as for PatchCore (<see cref="Backbones.WeightsSource.Resolve"/>).</summary>
     public string Weights { get; init; } = "auto";
 
     /// <summary>Neighbourhood p of the locally aware patch features (§3.1: 3, PatchCore's).</summary>

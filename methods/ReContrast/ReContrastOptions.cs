@@ -26,7 +26,7 @@ public sealed record ReContrastOptions : MethodOptions, IBackboneOptions
     /// <summary>The encoder (official <c>wide_resnet50_2</c>, ImageNet weights); the trainable copy and the frozen copy start from it.</summary>
     public string Backbone { get; init; } = "wide_resnet50_2";
 
-    /// <summary><c>auto</c>, <c>pretrained</c> or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
+    /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
     public string Weights { get; init; } = "auto";
 
     /// <summary>

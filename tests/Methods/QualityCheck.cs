@@ -66,6 +66,10 @@ internal static class QualityCheck
         return result;
     }
 
+    /// <summary>The check every backbone method's quality test makes: <see cref="Measure"/> on the generated pill and on hazelnut_toy.</summary>
+    public static (QualityResult Pill, QualityResult Hazelnut) OnPillAndHazelnut(string method, Func<IAnomalyMethod> create, WeightsStore store) =>
+        (Measure($"{method}, generated pill", create, Generated("pill"), store), Measure($"{method}, hazelnut_toy", create, Hazelnut(), store));
+
     /// <summary>Asserts both means, each naming the check.</summary>
     public static void AtLeast(QualityResult result, double imageAuroc, double pixelAuroc)
     {

@@ -55,9 +55,7 @@ public class CfaMethodTests
     public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
         var options = CfaOptions.Defaults(Profile.Quick);
-        var store = new WeightsStore(_weightsFolder);
-        var pill = QualityCheck.Measure("cfa, generated pill", () => new CfaMethod(options), QualityCheck.Generated("pill"), store);
-        var hazelnut = QualityCheck.Measure("cfa, hazelnut_toy", () => new CfaMethod(options), QualityCheck.Hazelnut(), store);
+        var (pill, hazelnut) = QualityCheck.OnPillAndHazelnut("cfa", () => new CfaMethod(options), new WeightsStore(_weightsFolder));
         QualityCheck.AtLeast(pill, imageAuroc: 0.8, pixelAuroc: 0.97);
         QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
     }

@@ -54,9 +54,7 @@ public class PatchCoreMethodTests
     public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
         var options = PatchCoreOptions.Defaults(Profile.Quick) with { Backbone = "resnet18" };
-        var store = new WeightsStore(_weightsFolder);
-        var pill = QualityCheck.Measure("patchcore, generated pill", () => new PatchCoreMethod(options), QualityCheck.Generated("pill"), store);
-        var hazelnut = QualityCheck.Measure("patchcore, hazelnut_toy", () => new PatchCoreMethod(options), QualityCheck.Hazelnut(), store);
+        var (pill, hazelnut) = QualityCheck.OnPillAndHazelnut("patchcore", () => new PatchCoreMethod(options), new WeightsStore(_weightsFolder));
         QualityCheck.AtLeast(pill, imageAuroc: 0.85, pixelAuroc: 0.97);
         QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
     }

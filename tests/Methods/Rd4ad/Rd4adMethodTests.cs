@@ -54,9 +54,7 @@ public class Rd4adMethodTests
     public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
         var options = Rd4adOptions.Defaults(Profile.Quick);
-        var store = new WeightsStore(_weightsFolder);
-        var pill = QualityCheck.Measure("rd4ad, generated pill", () => new Rd4adMethod(options), QualityCheck.Generated("pill"), store);
-        var hazelnut = QualityCheck.Measure("rd4ad, hazelnut_toy", () => new Rd4adMethod(options), QualityCheck.Hazelnut(), store);
+        var (pill, hazelnut) = QualityCheck.OnPillAndHazelnut("rd4ad", () => new Rd4adMethod(options), new WeightsStore(_weightsFolder));
         QualityCheck.AtLeast(pill, imageAuroc: 0.65, pixelAuroc: 0.9);
         QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.93);
     }

@@ -52,9 +52,7 @@ public class ReConPatchMethodTests
     {
         var options = ReConPatchOptions.Defaults(Profile.Quick) with { Backbone = "resnet18" };
         Assert.That(options.CoresetRatio, Is.EqualTo(0.01), "the paper's coreset");
-        var store = new WeightsStore(_weightsFolder);
-        var pill = QualityCheck.Measure("reconpatch, generated pill", () => new ReConPatchMethod(options), QualityCheck.Generated("pill"), store);
-        var hazelnut = QualityCheck.Measure("reconpatch, hazelnut_toy", () => new ReConPatchMethod(options), QualityCheck.Hazelnut(), store);
+        var (pill, hazelnut) = QualityCheck.OnPillAndHazelnut("reconpatch", () => new ReConPatchMethod(options), new WeightsStore(_weightsFolder));
         QualityCheck.AtLeast(pill, imageAuroc: 0.85, pixelAuroc: 0.95);
         QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.95);
     }

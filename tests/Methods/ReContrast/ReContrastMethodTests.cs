@@ -56,9 +56,7 @@ public class ReContrastMethodTests
     public void FindsTheDefectsOfAGeneratedObjectAndOfRealPhotographsOnRealFeatures()
     {
         var options = ReContrastOptions.Defaults(Profile.Quick);
-        var store = new WeightsStore(_weightsFolder);
-        var pill = QualityCheck.Measure("recontrast, generated pill", () => new ReContrastMethod(options), QualityCheck.Generated("pill"), store);
-        var hazelnut = QualityCheck.Measure("recontrast, hazelnut_toy", () => new ReContrastMethod(options), QualityCheck.Hazelnut(), store);
+        var (pill, hazelnut) = QualityCheck.OnPillAndHazelnut("recontrast", () => new ReContrastMethod(options), new WeightsStore(_weightsFolder));
         QualityCheck.AtLeast(pill, imageAuroc: 0.72, pixelAuroc: 0.9);
         QualityCheck.AtLeast(hazelnut, imageAuroc: 0.95, pixelAuroc: 0.93);
     }
