@@ -13,6 +13,7 @@
 // These are not torchvision's IMAGENET1K_V1 weights (another framework, training recipe and input convention), so
 // results on them differ from the papers' even where everything else is the same; every result records them.
 
+using System.Security.Cryptography;
 using AnomalyBench.Torch;
 using Onnx;
 
@@ -66,14 +67,15 @@ public static class CntkResNet18
         folder = Path.GetFullPath(folder ?? DefaultFolder);
         var modelPath = Locate(folder, ModelFile);
         var preprocessPath = Locate(folder, PreprocessFile);
-        CheckHash(preprocessPath, PreprocessSha256);
-        CheckHash(modelPath, ModelSha256);
+        // Each file is read once: hashed, then parsed from the same bytes.
+        var preprocessBytes = ReadVerified(preprocessPath, PreprocessSha256);
+        var modelBytes = ReadVerified(modelPath, ModelSha256);
 
-        var meanImage = ReadMeanImage(preprocessPath);
+        var meanImage = ReadMeanImage(Parse(preprocessBytes, preprocessPath), preprocessPath);
         ResNet? network = null;
         try
         {
-            using var graph = OnnxResNetGraph.Read(Parse(modelPath).Graph, modelPath);
+            using var graph = OnnxResNetGraph.Read(Parse(modelBytes, modelPath).Graph, modelPath);
             var config = new ResNetConfig(ResNetBlock.BasicBlock, graph.Layers) { NumClasses = null };
             network = new ResNet(config, init_weights: false, preprocess: new CntkPreprocess(meanImage));
             meanImage = null;
@@ -94,6 +96,16 @@ public static class CntkResNet18
     }
 
     /// <summary>
+    /// <see cref="Create"/> for a method's <paramref name="backbone"/>: the packaged network is a ResNet-18, so any other
+    /// backbone is an <see cref="ArgumentException"/> that says so.
+    /// </summary>
+    public static ResNet CreateFor(string backbone)
+    {
+        WeightsSource.CheckCntkBackbone(backbone);
+        return Create();
+    }
+
+    /// <summary>
     /// The SHA-256 of the network file in <paramref name="folder"/> when it is the package's, else the reason it is not
     /// (missing, altered); for <c>harness weights</c>, without building anything.
     /// </summary>
@@ -103,8 +115,8 @@ public static class CntkResNet18
         try
         {
             var modelPath = Locate(folder, ModelFile);
-            CheckHash(Locate(folder, PreprocessFile), PreprocessSha256);
-            CheckHash(modelPath, ModelSha256);
+            ReadVerified(Locate(folder, PreprocessFile), PreprocessSha256);
+            ReadVerified(modelPath, ModelSha256);
             return new WeightsStatus(Backbone, WeightsState.Found, modelPath, $"{Description}; sha256 {ModelSha256}");
         }
         catch (WeightsNotFoundException e)
@@ -127,32 +139,43 @@ public static class CntkResNet18
             "`weights: random` runs without pretrained weights; a torchvision resnet18 file in the weights store is used instead when present.");
     }
 
-    private static void CheckHash(string path, string expected)
+    // The file's bytes when their SHA-256 is the package's.
+    private static byte[] ReadVerified(string path, string expected)
     {
-        var actual = WeightsStore.Sha256(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WeightsException($"cannot read {path}: {e.Message}", e);
+        }
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != expected)
             throw new WeightsException(
                 $"{path} is not the file of the NuGet package {Package} {Version}: its SHA-256 is {actual}, the package's is {expected}. " +
                 "The file was altered or damaged: delete it and run `dotnet build`, which copies it again from the NuGet cache " +
                 $"(if the cache's copy is damaged too, delete ~/.nuget/packages/{Package.ToLowerInvariant()} and run `dotnet restore`).");
+        return bytes;
     }
 
-    private static ModelProto Parse(string path)
+    private static ModelProto Parse(byte[] bytes, string path)
     {
         try
         {
-            return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            return ModelProto.Parser.ParseFrom(bytes);
         }
-        catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or IOException)
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
         {
             throw new WeightsException($"cannot read the ONNX model {path}: {e.Message}", e);
         }
     }
 
     // ResNetPreprocess.onnx: Split(RGB) → Concat(B, G, R) → Sub(MeanImage). The mean image's channels are therefore B, G, R.
-    private static Tensor ReadMeanImage(string path)
+    private static Tensor ReadMeanImage(ModelProto model, string path)
     {
-        var graph = Parse(path).Graph;
+        var graph = model.Graph;
         var nodes = graph.Node;
         if (nodes.Count != 3 || nodes[0].OpType != "Split" || nodes[1].OpType != "Concat" || nodes[2].OpType != "Sub"
             || nodes[1].Input.Count != 3 || nodes[1].Input[0] != nodes[0].Output[2] || nodes[1].Input[2] != nodes[0].Output[0]

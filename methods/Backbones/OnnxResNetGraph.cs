@@ -100,9 +100,10 @@ internal sealed class OnnxResNetGraph : IDisposable
                 PooledOutput = average.Output[0];
                 break;
             }
-            var projection = consumers.SingleOrDefault(n => n.OpType == "Conv" && Ints(n, "kernel_shape") is [1, 1]);
+            // Two consumers: the main 3x3 Conv and either the block's Add (identity shortcut) or a 1x1 projection Conv.
+            var projection = consumers.FirstOrDefault(n => n.OpType == "Conv" && Ints(n, "kernel_shape") is [1, 1]);
             var main = consumers.Where(n => n.OpType == "Conv" && Ints(n, "kernel_shape") is [3, 3]).ToList();
-            var add = consumers.SingleOrDefault(n => n.OpType == "Add");
+            var add = consumers.FirstOrDefault(n => n.OpType == "Add");
             if (main.Count != 1 || consumers.Count != 2 || (projection is null) == (add is null))
                 throw Error($"after {x}: expected a residual block (a 3x3 Conv and either an Add or a 1x1 projection Conv), found {string.Join(", ", consumers.Select(Describe))}");
             if (projection is not null && Layers.Count > 0)

@@ -99,11 +99,7 @@ public sealed partial class WeightsStore
     {
         var info = BackboneCatalog.Get(name);
         weights ??= WeightsSource.Pretrained;
-        if (weights.IsCntk)
-        {
-            WeightsSource.CheckCntkBackbone(name);
-            return CntkResNet18.Create();
-        }
+        if (weights.IsCntk) return CntkResNet18.CreateFor(name);
         if (weights.IsRandom)
         {
             // The global generator, as torchvision's models use it: same seed, same network.
@@ -135,11 +131,7 @@ public sealed partial class WeightsStore
     public static Backbone Architecture(string name, WeightsProvenance provenance)
     {
         ArgumentNullException.ThrowIfNull(provenance);
-        if (provenance.IsCntk)
-        {
-            WeightsSource.CheckCntkBackbone(name);
-            return CntkResNet18.Create();
-        }
+        if (provenance.IsCntk) return CntkResNet18.CreateFor(name);
         var network = BackboneCatalog.Get(name).Build(false);
         network.provenance = provenance;
         return network;
@@ -270,8 +262,7 @@ public sealed partial class WeightsStore
 
     private static string Shape(long[] shape) => $"[{string.Join(", ", shape)}]";
 
-    /// <summary>The file's SHA-256 in lower-case hex; <see cref="WeightsException"/> naming the file when it cannot be read.</summary>
-    internal static string Sha256(string path)
+    private static string Sha256(string path)
     {
         try
         {
