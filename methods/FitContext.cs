@@ -15,7 +15,20 @@ public sealed record FitContext(
     WeightsStore Weights,
     ITrainingLog Log,
     CancellationToken Cancellation = default,
-    IIntermediateEvaluation? Intermediate = null);
+    IIntermediateEvaluation? Intermediate = null)
+{
+    /// <summary>
+    /// Throws unless this context can serve <paramref name="selection"/>: <see cref="ModelSelection.BestTestEpoch"/> evaluates
+    /// the test set after every epoch, which only the runner can offer (<see cref="Intermediate"/>).
+    /// </summary>
+    public void CheckCanSelect(ModelSelection selection)
+    {
+        if (selection == ModelSelection.BestTestEpoch && Intermediate is null)
+            throw new InvalidOperationException(
+                "selection: best_test_epoch evaluates the test set after every epoch, and this Fit was given no test-set evaluation " +
+                "(FitContext.Intermediate): run the method through the harness, or use selection: last");
+    }
+}
 
 /// <summary>Receives what a method reports while it fits: one row per optimisation step (train_log.csv) and progress of its phases.</summary>
 public interface ITrainingLog

@@ -11,6 +11,10 @@ namespace AnomalyBench.Methods;
 /// <param name="Defaults">The record for a profile.</param>
 /// <param name="Create">A new, unfitted instance with the given (validated) options.</param>
 /// <param name="SupportsUnified">Whether one model can be trained on all categories of a data set.</param>
+/// <param name="PublishedSelection">
+/// How the official trainer selects on the test set, for <c>selection: best_test_epoch</c>; null when the published
+/// protocol does not (the option is then refused).
+/// </param>
 public sealed record MethodInfo(
     string Key,
     string Title,
@@ -18,4 +22,5 @@ public sealed record MethodInfo(
     Type OptionsType,
     Func<Profile, MethodOptions> Defaults,
     Func<MethodOptions, IAnomalyMethod> Create,
-    bool SupportsUnified);
+    bool SupportsUnified,
+    TestSetSelectionRule? PublishedSelection = null);

@@ -15,11 +15,18 @@ public abstract record MethodOptions
     /// <summary>Images per batch for feature extraction and prediction (and training, for trained methods).</summary>
     public int BatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// Which model or numbers the run reports: <see cref="ModelSelection.Last"/> (default), or a method's published
+    /// test-set selection (<see cref="MethodInfo.PublishedSelection"/>); the harness refuses it for other methods.
+    /// </summary>
+    public ModelSelection Selection { get; init; } = ModelSelection.Last;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field (snake_case) when a value cannot work.</summary>
     public virtual void Validate()
     {
         Preprocessing.Validate();
         if (BatchSize < 1) throw new ArgumentException($"batch_size must be at least 1, got {BatchSize}");
+        if (!Enum.IsDefined(Selection)) throw new ArgumentException($"unknown selection {Selection}; use last or best_test_epoch");
     }
 }
 

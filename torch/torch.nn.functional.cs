@@ -354,11 +354,24 @@ public static partial class torch
             /// <summary>
             /// Gaussian blur of [N,C,H,W] with a separable kernel of radius ⌈truncate·σ⌉ and reflect
             /// padding: scipy.ndimage.gaussian_filter(sigma, truncate=4.0), which PatchCore and RD4AD
-            /// apply to anomaly maps (σ = 4).
+            /// apply to anomaly maps (σ = 4). It is <see cref="gaussian_filter1d"/> along the width, then the height.
             /// </summary>
             public static Tensor gaussian_blur(Tensor input, double sigma, double truncate = 4.0)
             {
+                using var rows = gaussian_filter1d(input, sigma, dim: 3, truncate);
+                return gaussian_filter1d(rows, sigma, dim: 2, truncate);
+            }
+
+            /// <summary>
+            /// Gaussian filter of [N,C,H,W] along one spatial dimension (2: columns, 3: rows), radius ⌈truncate·σ⌉, scipy's
+            /// "reflect" border: scipy.ndimage.gaussian_filter1d, and scipy.ndimage.gaussian_filter of a 1-D array (SSM's
+            /// test.py smooths each row of a map that way at batch 1).
+            /// </summary>
+            public static Tensor gaussian_filter1d(Tensor input, double sigma, int dim, double truncate = 4.0)
+            {
                 if (sigma <= 0) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "sigma must be positive");
+                if (input.dim() != 4) throw new ArgumentException($"gaussian_filter1d expects [N,C,H,W], got [{string.Join(", ", input.shape)}]", nameof(input));
+                if (dim is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(dim), dim, "dim must be 2 (along columns) or 3 (along rows)");
                 var radius = (int)(truncate * sigma + 0.5);
                 var weights = new float[2 * radius + 1];
                 double total = 0;
@@ -367,14 +380,11 @@ public static partial class torch
                 var channels = input.size(1);
                 using var scope = NewDisposeScope();
                 var kernel = from_array(weights, [1, 1, 1, weights.Length], input.device).to(input.dtype).expand(channels, 1, 1, weights.Length);
-                var kernelT = kernel.transpose(2, 3);
-                var (h, w) = (input.size(2), input.size(3));
+                if (dim == 2) kernel = kernel.transpose(2, 3);
                 // scipy's "reflect" mode repeats the edge pixel (d c b a | a b c d), which is PyTorch's
                 // "symmetric", not its "reflect": pad by hand with flipped slices.
-                var x = SymmetricPad(input, radius, dim: 3, w);
+                var x = SymmetricPad(input, radius, dim, input.size(dim));
                 x = conv2d(x, kernel, null, [1, 1], [0, 0], [1, 1], channels);
-                x = SymmetricPad(x, radius, dim: 2, h);
-                x = conv2d(x, kernelT, null, [1, 1], [0, 0], [1, 1], channels);
                 return x.MoveToOuterDisposeScope();
             }
 

@@ -69,7 +69,8 @@ public static class ConfigLoader
             if (!registry.TryGet(key, out var info))
                 throw binder.Error(keyNode.Value, $"unknown method '{key}'; known methods: {string.Join(", ", registry.Keys)}");
             var profile = fields.TryGetValue("profile", out var p) ? (Profile)binder.Convert(p.Value, typeof(Profile), $"{key}.profile")! : Profile.Paper;
-            var name = fields.TryGetValue("name", out var n) ? binder.Scalar(n.Value, $"{key}.name") : key;
+            var explicitName = fields.TryGetValue("name", out var n) ? binder.Scalar(n.Value, $"{key}.name") : null;
+            var name = explicitName ?? key;
             object options = info.Defaults(profile);
             foreach (var (field, (fieldKey, value)) in fields)
             {
@@ -97,6 +98,18 @@ public static class ConfigLoader
             {
                 throw binder.Error(item, $"method '{name}': {e.Message}");
             }
+            if (resolved.Selection == ModelSelection.BestTestEpoch)
+            {
+                var at = fields.TryGetValue("selection", out var selectionNode) ? selectionNode.Value : item;
+                if (info.PublishedSelection is null)
+                {
+                    var offering = registry.Keys.Where(k => registry.Get(k).PublishedSelection is not null);
+                    throw binder.Error(at, $"method '{name}': selection: best_test_epoch reproduces an official trainer that selects on the test set, " +
+                        $"and {info.Title}'s does not (only {string.Join(", ", offering)}); use selection: last");
+                }
+                // A test-set selected entry must never share a results folder or a table column with the honest one.
+                name = explicitName ?? $"{key}_{TestSetSelectionName}";
+            }
             if (setting == Setting.Unified && !info.SupportsUnified)
                 throw binder.Error(keyNode.Value, $"method '{key}' does not support the unified setting (one model for all categories); use setting: per-category");
             if (entries.Any(e => e.Name == name))
@@ -105,6 +118,9 @@ public static class ConfigLoader
         }
         return entries;
     }
+
+    /// <summary>The suffix of a method entry's default name under <c>selection: best_test_epoch</c> (<c>cfa_best_test_epoch</c>).</summary>
+    public const string TestSetSelectionName = "best_test_epoch";
 
     private static void Check(ExperimentConfig config, YamlMappingNode root, YamlBinder binder, IReadOnlyCollection<string> datasetKinds)
     {

@@ -41,6 +41,9 @@ public sealed class ExperimentResults
     /// <summary>Method names (as the experiment names them) of a data set.</summary>
     public IReadOnlyList<string> Methods(string dataset) => Of(dataset).Select(r => r.Result.Method).Distinct().ToList();
 
+    /// <summary>A method's name as tables show it: with <see cref="TestSetUse.Marker"/> when the test set informed its numbers.</summary>
+    public string Label(string dataset, string method) => TestSetUse.Label(method, Of(dataset).Where(r => r.Result.Method == method).Select(r => r.Result));
+
     public IReadOnlyList<int> Seeds(string dataset) => Of(dataset).Select(r => r.Result.Seed).Distinct().Order().ToList();
 
     public IEnumerable<FinishedRun> Of(string dataset) => Runs.Where(r => r.Result.Dataset == dataset);

@@ -64,7 +64,7 @@ public static class HtmlReport
         html.Append("<p>Values in percent; \"ours\" is the mean ± std over seeds (n = seeds), \"paper\" the reported number, Δ = ours − paper in points.</p>\n");
         foreach (var t in tables)
         {
-            html.Append("<h3>").Append(E($"{t.Dataset} — {t.Method}"));
+            html.Append("<h3>").Append(E($"{t.Dataset} — {t.MethodLabel}"));
             if (t.Method != t.MethodKey) html.Append(E($" ({t.MethodKey})"));
             if (t.Setting == "unified") html.Append(" — unified (one model for all categories)");
             html.Append("</h3>\n");
@@ -103,9 +103,10 @@ public static class HtmlReport
                     .. methods.Select(method => content.Intervals.FirstOrDefault(i => i.Run.Key == new RunKey(dataset, category, method, seed)) is not { } c ? ""
                         : pixel ? MarkdownReport.PixelCell(c) : MarkdownReport.ImageCell(c, content.Comparisons)),
                 ])));
-                Table(html, ["category", "seed", .. methods], rows);
+                Table(html, ["category", "seed", .. methods.Select(m => r.Label(dataset, m))], rows);
             }
         }
+        if (TestSetUse.Note(r.Runs.Select(x => x.Result)) is { } note) html.Append("<p class=\"notes\">").Append(E(note)).Append("</p>\n");
     }
 
     private static void Plots(StringBuilder html, IReadOnlyList<ReportPlot> plots, IReadOnlyList<string> datasets)

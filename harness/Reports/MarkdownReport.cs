@@ -13,7 +13,7 @@ public static class MarkdownReport
         md.Append("Values in percent; \"ours\" is the mean ± std over seeds (n = seeds), \"paper\" the reported number, Δ = ours − paper in points.\n");
         foreach (var t in tables)
         {
-            md.Append("\n## ").Append(t.Dataset).Append(" — ").Append(t.Method);
+            md.Append("\n## ").Append(t.Dataset).Append(" — ").Append(t.MethodLabel);
             if (t.Method != t.MethodKey) md.Append(" (").Append(t.MethodKey).Append(')');
             if (t.Setting == "unified") md.Append(" — unified (one model for all categories)");
             md.Append("\n\n");
@@ -61,7 +61,7 @@ public static class MarkdownReport
             foreach (var (title, pixel) in new[] { ("I-AUROC, DeLong interval", false), ("P-AUROC, cluster-bootstrap interval", true) })
             {
                 md.Append("\n## ").Append(dataset).Append(": ").Append(title).Append("\n\n| category | seed |");
-                foreach (var m in methods) md.Append(' ').Append(Escape(m)).Append(" |");
+                foreach (var m in methods) md.Append(' ').Append(Escape(results.Label(dataset, m))).Append(" |");
                 md.Append("\n|---|---:|");
                 foreach (var _ in methods) md.Append("---|");
                 md.Append('\n');
@@ -80,6 +80,7 @@ public static class MarkdownReport
                 }
             }
         }
+        if (TestSetUse.Note(results.Runs.Select(r => r.Result)) is { } note) md.Append('\n').Append(note).Append('\n');
         Footer(md, protocol);
         return md.ToString();
     }

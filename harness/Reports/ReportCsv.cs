@@ -11,7 +11,7 @@ public static class ReportCsv
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = Tables.NewWriter(text))
         {
-            foreach (var h in new[] { "dataset", "method", "method_key", "setting", "category", "metric", "ours_pct", "ours_std_pct", "seeds", "paper_pct", "difference_pct", "weights", "weights_differ_from_paper" })
+            foreach (var h in new[] { "dataset", "method", "method_key", "setting", "category", "metric", "ours_pct", "ours_std_pct", "seeds", "paper_pct", "difference_pct", "weights", "weights_differ_from_paper", "uses_test_set" })
                 csv.WriteField(h);
             csv.EndRecord();
             foreach (var t in tables)
@@ -20,7 +20,7 @@ public static class ReportCsv
                 {
                     foreach (var c in row.Cells)
                     {
-                        foreach (var field in new[] { t.Dataset, t.Method, t.MethodKey, t.Setting, row.Category, c.Metric, F(c.Ours), F(c.OursStd), c.Seeds.ToString(CultureInfo.InvariantCulture), F(c.Paper), F(c.Difference), string.Join("; ", row.Weights), row.WeightsDiffer ? "true" : "false" })
+                        foreach (var field in new[] { t.Dataset, t.Method, t.MethodKey, t.Setting, row.Category, c.Metric, F(c.Ours), F(c.OursStd), c.Seeds.ToString(CultureInfo.InvariantCulture), F(c.Paper), F(c.Difference), string.Join("; ", row.Weights), row.WeightsDiffer ? "true" : "false", t.UsesTestSet ? "true" : "false" })
                             csv.WriteField(field);
                         csv.EndRecord();
                     }

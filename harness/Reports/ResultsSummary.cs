@@ -13,7 +13,8 @@ public sealed record SummaryTable(string Dataset, IReadOnlyList<string> Methods,
 /// invocations and other shards included): per data set, methods × categories with I-AUROC / P-AUROC, and the
 /// backbone weights that ran, so a sweep's outcome can be read without opening the report.
 /// </summary>
-public sealed record ResultsSummary(IReadOnlyList<SummaryTable> Tables, string Weights)
+/// <param name="TestSetNote">What <see cref="TestSetUse.Marker"/> on a method means, when one carries it.</param>
+public sealed record ResultsSummary(IReadOnlyList<SummaryTable> Tables, string Weights, string? TestSetNote = null)
 {
     public const string Missing = "—";
 
@@ -24,9 +25,9 @@ public sealed record ResultsSummary(IReadOnlyList<SummaryTable> Tables, string W
             var methods = results.Methods(dataset);
             var categories = results.Categories(dataset);
             var cells = methods.Select(method => (IReadOnlyList<string>)categories.Select(category => Cell(results.Of(dataset, category, method).ToList())).ToList()).ToList();
-            return new SummaryTable(dataset, methods, categories, cells);
+            return new SummaryTable(dataset, methods.Select(m => results.Label(dataset, m)).ToList(), categories, cells);
         }).ToList();
-        return new ResultsSummary(tables, BackboneWeights.FooterLine(results.Runs.Select(r => r.Result)));
+        return new ResultsSummary(tables, BackboneWeights.FooterLine(results.Runs.Select(r => r.Result)), TestSetUse.Note(results.Runs.Select(r => r.Result)));
     }
 
     private static string Cell(IReadOnlyList<FinishedRun> runs)
@@ -55,6 +56,8 @@ public sealed record ResultsSummary(IReadOnlyList<SummaryTable> Tables, string W
                 text.Append("  ").Append(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd()).Append('\n');
             text.Append('\n');
         }
-        return text.Append(Weights).Append('\n').ToString();
+        text.Append(Weights).Append('\n');
+        if (TestSetNote is not null) text.Append(TestSetNote).Append('\n');
+        return text.ToString();
     }
 }

@@ -72,14 +72,16 @@ public static class RunStatistics
 
     /// <summary>
     /// For every data set, category and seed: the method with the highest I-AUROC, and each other method's paired
-    /// DeLong test against it on the same test images (scores.csv joined by image path); runs whose test images differ are not compared.
+    /// DeLong test against it on the same test images (scores.csv joined by image path); runs whose test images differ are not compared,
+    /// nor runs whose numbers the test set informed (<see cref="TestSetUse"/>).
     /// </summary>
     public static IReadOnlyList<PairedComparison> AgainstBest(ExperimentResults results, StatisticsOptions options)
     {
         var comparisons = new List<PairedComparison>();
         foreach (var group in results.Runs.GroupBy(r => (r.Result.Dataset, r.Result.Category, r.Result.Seed)))
         {
-            var runs = group.Where(r => r.Metric("image_auroc") is not null).ToList();
+            // Numbers the test set informed are never ranked against the others (TestSetUse).
+            var runs = group.Where(r => r.Metric("image_auroc") is not null && !r.Result.UsesTestSet).ToList();
             if (runs.Count < 2) continue;
             var best = runs.OrderByDescending(r => r.Metric("image_auroc")!.Value).ThenBy(r => r.Result.Method, StringComparer.Ordinal).First();
             var bestScores = ByImage(best.ReadScores());

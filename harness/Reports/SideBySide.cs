@@ -39,7 +39,12 @@ public sealed record SideBySideTable(
     IReadOnlyList<string> Metrics,
     IReadOnlyList<SideBySideRow> Rows,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<ReferenceEntry> OtherEntries);
+    IReadOnlyList<ReferenceEntry> OtherEntries,
+    bool UsesTestSet = false)
+{
+    /// <summary>The method as the heading shows it, with <see cref="TestSetUse.Marker"/> when the test set informed its numbers.</summary>
+    public string MethodLabel => UsesTestSet ? $"{Method} {TestSetUse.Marker}" : Method;
+}
 
 /// <summary>Builds the side-by-side tables of an experiment from its runs and the papers' reference files.</summary>
 public static class SideBySide
@@ -66,7 +71,8 @@ public static class SideBySide
                 var categories = results.Categories(dataset).Where(c => runs.Any(r => r.Result.Category == c)).ToList();
                 var rows = categories.Select(c => Row(c, runs.Where(r => r.Result.Category == c).ToList(), entry, metrics)).ToList();
                 rows.Add(MeanRow(rows, entry, metrics));
-                tables.Add(new SideBySideTable(dataset, method, key, runs[0].Result.Setting, entry, file?.Source, metrics, rows, Notes(runs, file, entry), entries.Skip(1).ToList()));
+                tables.Add(new SideBySideTable(dataset, method, key, runs[0].Result.Setting, entry, file?.Source, metrics, rows, Notes(runs, file, entry), entries.Skip(1).ToList(),
+                    runs.Any(r => r.Result.UsesTestSet)));
             }
         }
         return tables;
@@ -106,6 +112,7 @@ public static class SideBySide
         if (profiles.Any(p => p != "paper"))
             notes.Add($"Reproduced with the {string.Join("/", profiles)} profile, not the paper's setting: not comparable with the paper's numbers.");
         if (WeightsNote(runs) is { } weights) notes.Add(weights);
+        if (TestSetUse.Note(runs.Select(r => r.Result)) is { } testSet) notes.Add(testSet);
         return notes;
     }
 

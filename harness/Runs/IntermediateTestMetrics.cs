@@ -15,6 +15,10 @@ public sealed record IntermediateTestMetrics(string Note, IReadOnlyList<Intermed
     public const string Label =
         "test-set metrics of the model during training (eval_every), for the training curve only: " +
         "the run's metrics are the final model's and no epoch was selected on these";
+
+    public const string SelectionLabel =
+        "test-set metrics after every epoch, from which selection: best_test_epoch took the run's metrics (the official " +
+        "trainer's protocol): they are selected on the test set; selection.last_epoch_metrics holds the last epoch's";
 }
 
 /// <summary>
@@ -35,21 +39,33 @@ internal sealed class IntermediateEvaluation(
     /// <summary>Seconds spent in intermediate evaluations.</summary>
     public double Seconds { get; private set; }
 
-    public void Evaluate(IAnomalyMethod method, string point)
+    public IReadOnlyDictionary<string, double?> Evaluate(IAnomalyMethod method, string point)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var measured = new List<IReadOnlyDictionary<string, double?>>();
         foreach (var category in categories)
         {
-            progress.Phase($"eval_every ({point}) {category.Name}", 0, 1);
+            progress.Phase($"test set after {point}: {category.Name}", 0, 1);
             var scored = evaluation.Run(category, method, options, cancellation, measureCost: false);
             var (metrics, _) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, dataset);
             if (!_points.TryGetValue(category.Name, out var list)) _points[category.Name] = list = [];
             list.Add(new IntermediatePoint(point, metrics));
+            measured.Add(metrics);
         }
         Seconds += clock.Elapsed.TotalSeconds;
+        // A metric undefined in one category (no pixel masks) has no mean over the job's categories.
+        return measured.SelectMany(m => m.Keys).Distinct(StringComparer.Ordinal).ToDictionary(
+            key => key,
+            key => measured.All(m => m.GetValueOrDefault(key) is not null) ? measured.Average(m => m[key]!.Value) : (double?)null,
+            StringComparer.Ordinal);
     }
 
+    /// <summary>The points of <paramref name="category"/> in order (empty when nothing was evaluated).</summary>
+    public IReadOnlyList<IntermediatePoint> Points(string category) => _points.GetValueOrDefault(category) ?? [];
+
     /// <summary>What metrics.json of <paramref name="category"/> records, or null when nothing was evaluated.</summary>
-    public IntermediateTestMetrics? For(string category) =>
-        _points.TryGetValue(category, out var list) && list.Count > 0 ? new IntermediateTestMetrics(IntermediateTestMetrics.Label, list) : null;
+    public IntermediateTestMetrics? For(string category, bool selected) =>
+        _points.TryGetValue(category, out var list) && list.Count > 0
+            ? new IntermediateTestMetrics(selected ? IntermediateTestMetrics.SelectionLabel : IntermediateTestMetrics.Label, list)
+            : null;
 }

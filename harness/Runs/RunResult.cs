@@ -48,6 +48,21 @@ public sealed record RunResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IntermediateTestMetrics? IntermediateTestMetrics { get; init; }
 
+    /// <summary>The published test-set selection the run reproduces (<c>selection: best_test_epoch</c>); absent for <c>last</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TestSetSelection? Selection { get; init; }
+
+    /// <summary>
+    /// Whether the test set informed the reported numbers beyond scoring each image: a test-set selection, or image scores
+    /// normalised with test-set statistics (transductive). Such runs are marked in every table and never ranked.
+    /// </summary>
+    [JsonIgnore]
+    public bool UsesTestSet => Selection is not null || Protocol.ImageScore.StartsWith("transductive", StringComparison.Ordinal);
+
+    /// <summary>The run's <c>selection</c> as tables show it.</summary>
+    [JsonIgnore]
+    public string SelectionValue => Selection is null ? "last" : TestSetSelection.TableValue;
+
     public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,

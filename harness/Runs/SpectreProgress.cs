@@ -58,5 +58,6 @@ internal sealed class SpectreProgress(ProgressContext context) : ISweepProgress
             AnsiConsole.Write(table);
         }
         AnsiConsole.MarkupLine(Markup.Escape(summary.Weights));
+        if (summary.TestSetNote is not null) AnsiConsole.MarkupLine(Markup.Escape(summary.TestSetNote));
     }
 }

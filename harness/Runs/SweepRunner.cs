@@ -167,16 +167,25 @@ public sealed class SweepRunner
         {
             var run = new RunKey(job.Dataset.DisplayName, category.Name, job.Method.Name, job.Seed);
             var scored = testSet.Run(category, method, options, cancellation);
-            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, fitMemory, intermediate.For(category.Name));
+            var result = WriteRun(run, job, category, scored, method, options, device, fitSeconds, fitMemory, intermediate, info.PublishedSelection);
             summary.Append(summary.Length == 0 ? "" : "; ").Append(category.Name).Append(": ").Append(Headline(result));
         }
         return summary.ToString();
     }
 
     private RunResult WriteRun(RunKey run, TrainingJob job, DatasetCategory category, ScoredTestSet scored, IAnomalyMethod method, MethodOptions options,
-        Device device, double fitSeconds, PhaseMemory fitMemory, IntermediateTestMetrics? intermediate)
+        Device device, double fitSeconds, PhaseMemory fitMemory, IntermediateEvaluation intermediate, TestSetSelectionRule? publishedSelection)
     {
-        var (metrics, undefined) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, job.Dataset.DisplayName);
+        var (final, undefined) = TestSetEvaluation.MetricsOf(scored.Evaluation, category, job.Dataset.DisplayName);
+        IReadOnlyDictionary<string, double?> metrics = final;
+        TestSetSelection? selection = null;
+        if (options.Selection == ModelSelection.BestTestEpoch)
+        {
+            // The config refuses the option for methods without a published rule; a programmatic entry gets the same message.
+            var rule = publishedSelection ?? throw new InvalidOperationException(
+                $"selection: best_test_epoch: method '{job.Method.Key}' has no published test-set selection; use selection: last");
+            (metrics, selection) = TestSetSelection.Apply(rule, final, intermediate.Points(category.Name));
+        }
         var result = new RunResult
         {
             Experiment = _config.Experiment,
@@ -206,7 +215,8 @@ public sealed class SweepRunner
                 scored.Evaluation.Pixel.Aupro.FirstOrDefault()?.Method ?? "not computed"),
             Counts = new RunCounts(category.Train.Count, category.Test.Count, category.AnomalousTestCount),
             FinishedAt = DateTimeOffset.Now,
-            IntermediateTestMetrics = intermediate,
+            IntermediateTestMetrics = intermediate.For(category.Name, selection is not null),
+            Selection = selection,
         };
 
         Directory.CreateDirectory(Layout.RunFolder(run));

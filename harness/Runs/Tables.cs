@@ -8,7 +8,8 @@ namespace AnomalyBench.Harness.Runs;
 /// The sweep's CSV tables, rebuilt from the runs' metrics.json files (so shards and resumed
 /// sweeps merge): <c>tables/&lt;dataset&gt;_&lt;metric&gt;.csv</c> with one row per category plus the
 /// mean over categories and one column per method (mean over seeds, and <c>±std</c> columns
-/// when there are several seeds), and <c>all_runs.csv</c> with one row per run and metric.
+/// when there are several seeds; a method whose numbers the test set informed carries <see cref="Reports.TestSetUse.Marker"/>),
+/// and <c>all_runs.csv</c> with one row per run and metric, its <c>selection</c> and <c>uses_test_set</c>.
 /// </summary>
 public static class Tables
 {
@@ -44,8 +45,9 @@ public static class Tables
             csv.WriteField("category");
             foreach (var m in methods)
             {
-                csv.WriteField(m);
-                if (withStd) csv.WriteField($"{m}_std");
+                var label = Reports.TestSetUse.Label(m, runs.Where(r => r.Method == m));
+                csv.WriteField(label);
+                if (withStd) csv.WriteField($"{label}_std");
             }
             csv.EndRecord();
             var perMethodMeans = methods.ToDictionary(m => m, _ => new List<double>());
@@ -83,7 +85,8 @@ public static class Tables
         {
             foreach (var h in new[] { "dataset", "category", "method", "method_key", "seed", "setting", "profile", "metric", "value", "undefined_reason",
                          "fit_seconds", "predict_seconds", "predict_images_per_second", "predict_images_per_second_batch1", "predict_batch_size",
-                         "fit_peak_rss_bytes", "predict_peak_rss_bytes", "fit_peak_cuda_bytes", "predict_peak_cuda_bytes", "device", "threads", "weights" })
+                         "fit_peak_rss_bytes", "predict_peak_rss_bytes", "fit_peak_cuda_bytes", "predict_peak_cuda_bytes", "device", "threads", "weights",
+                         "selection", "uses_test_set" })
                 csv.WriteField(h);
             csv.EndRecord();
             foreach (var r in runs)
@@ -110,6 +113,8 @@ public static class Tables
                     csv.WriteField(r.Device);
                     csv.WriteField(r.Threads.ToString(CultureInfo.InvariantCulture));
                     csv.WriteField(r.Weights);
+                    csv.WriteField(r.SelectionValue);
+                    csv.WriteField(r.UsesTestSet ? "true" : "false");
                     csv.EndRecord();
                 }
             }

@@ -29,7 +29,7 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
     private const string LossPrefix = "loss.";
 
     /// <summary>Options that change only how a fitted model is scored, or nothing about it: a checkpoint may be loaded with other values.</summary>
-    private static readonly string[] s_scoringOnlyOptions = ["sigma", "eval_every"];
+    private static readonly string[] s_scoringOnlyOptions = ["sigma", "eval_every", "selection"];
 
     private readonly CfaOptions _options;
     private WeightsStore? _weights;
@@ -73,6 +73,7 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
         ArgumentNullException.ThrowIfNull(context);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (train.Count == 0) throw new ArgumentException("CFA needs at least one training image", nameof(train));
+        context.CheckCanSelect(_options.Selection);
         var cancellation = context.Cancellation;
         cancellation.ThrowIfCancellationRequested();
         Reset();
@@ -159,7 +160,9 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
                 context.Log.Progress($"epoch {epoch}/{_options.Epochs}", batches, loader.BatchCount);
             }
             epochLosses.Add(batches == 0 ? double.NaN : sum / batches);
-            if (_options.EvalEvery > 0 && epoch % _options.EvalEvery == 0) context.Intermediate?.Evaluate(this, $"epoch {epoch}");
+            // The official trainer evaluates the test set after every epoch; selection: best_test_epoch keeps its protocol.
+            if (_options.Selection == ModelSelection.BestTestEpoch || (_options.EvalEvery > 0 && epoch % _options.EvalEvery == 0))
+                context.Intermediate?.Evaluate(this, $"epoch {epoch}");
         }
         EpochLosses = epochLosses;
     }
@@ -276,7 +279,8 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
         typeof(CfaOptions),
         CfaOptions.Defaults,
         options => new CfaMethod((CfaOptions)options),
-        SupportsUnified: false);
+        SupportsUnified: false,
+        PublishedSelection: TestSetSelectionRule.BestValuePerMetric);
 
     public void Dispose()
     {

@@ -24,15 +24,15 @@ public sealed class RefinedScores(Tensor map, Tensor mse) : IDisposable
 /// <summary>
 /// Pass 0: for every k, masks drawn from a generator seeded with <c>mask_seed</c> (re-seeded for each k, as the official
 /// <c>setup_seed</c> inside the k loop), inpainting, and score += MSGMS_Score(x, x̂)/N_k² with N_k = S/k; the sum is
-/// smoothed by a 2-D Gaussian (σ = 7). Then, for each refinement round r: pixels with 255·score ≤ −threshold are
+/// smoothed by a Gaussian (σ = 7) along each row, as test.py at batch 1 (<see cref="MapSmoothing"/>). Then, for each refinement round r: pixels with 255·score ≤ −threshold are
 /// confidently normal (H = 1); each block of S/grid pixels whose mean H exceeds <c>ratio</c> is uncovered (set visible) in
 /// every mask of pass r, whose masks come from seed + r; uncovered pixels of the composite are taken from the input (zero
 /// error) and the map is built again from that pass alone. The MSE of the last pass, summed over k, is the second part
 /// of the image score.
 /// <para>
-/// Two departures from test.py, both intended: the grid is S/grid-pixel blocks instead of 8-pixel blocks hard-coded for
-/// 128 px, and the Gaussian is 2-D for every batch size (test.py runs at batch 1, where <c>score.squeeze()</c> is S×S and
-/// its loop filters each ROW in 1-D; train.py's validation, at batch 32, filters 2-D). The official code fills pixels whose
+/// One departure from test.py, intended: the grid is S/grid-pixel blocks instead of 8-pixel blocks hard-coded for 128 px.
+/// The Gaussian follows test.py at its default batch 1, where <c>score.squeeze()</c> is S×S and its loop filters each ROW
+/// in 1-D, for every batch size here; <c>smoothing: image</c> gives the 2-D filter of batches &gt; 1. The official code fills pixels whose
 /// composite is exactly 0 (<c>torch.where(output == 0, data, output)</c>), which are the uncovered ones; here the uncovered
 /// blocks are used directly.
 /// </para>
@@ -68,7 +68,9 @@ public static class ProgressiveMaskRefinement
                     passMse = passMse is null ? error : passMse + error;
                 }
             }
-            map = options.Sigma > 0 ? functional.gaussian_blur(score!, options.Sigma) : score!;
+            map = options.Sigma <= 0 ? score!
+                : options.Smoothing == MapSmoothing.Rows ? functional.gaussian_filter1d(score!, options.Sigma, dim: 3)
+                : functional.gaussian_blur(score!, options.Sigma);
             map = map.squeeze(1);
             if (last) mse = passMse!;
             else uncovered = UncoveredBlocks(ConfidentlyNormal(map, options.Threshold), options.RefinementGrid, options.Ratio);

@@ -64,6 +64,7 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
         ArgumentNullException.ThrowIfNull(context);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (train.Count == 0) throw new ArgumentException("SSM needs at least one training image", nameof(train));
+        context.CheckCanSelect(_options.Selection);
         context.Cancellation.ThrowIfCancellationRequested();
         Reset();
         // Official train.py seeds torch and random with --seed (random in 1..10000 unless given); the sweep's seed wins here.
@@ -111,6 +112,7 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
         var validationLosses = new List<double>();
         StateDict? best = null;
         var bestLoss = double.PositiveInfinity;
+        var bestAuroc = double.NegativeInfinity;
         var sinceBest = 0;
         var step = 0L;
         KeptEpoch = 0;
@@ -149,6 +151,19 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
                     context.Log.Progress(phase, batches, loader.BatchCount);
                 }
                 epochLosses.Add(batches == 0 ? double.NaN : sum / batches);
+                if (_options.Selection == ModelSelection.BestTestEpoch)
+                {
+                    // Official train.py: the test set after every epoch, a checkpoint whenever the image AUC improves (strictly).
+                    var auroc = TestImageAuroc(fit, context, epoch);
+                    if (best is null || auroc > bestAuroc)
+                    {
+                        bestAuroc = auroc;
+                        best?.Dispose();
+                        best = network.state_dict();
+                        KeptEpoch = epoch;
+                    }
+                    continue;
+                }
                 KeptEpoch = epoch;
                 if (validation is null) continue;
 
@@ -167,7 +182,8 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
                     break;
                 }
             }
-            // RIAD's test loads the checkpoint EarlyStop saved: the epoch of the lowest hold-out loss.
+            // RIAD's test loads the checkpoint EarlyStop saved (the epoch of the lowest hold-out loss); SSM's test.py the one
+            // train.py saved at the best test AUC.
             if (best is not null) network.load_state_dict(best);
             if (best is not null && validationLosses.Count > 0) KeptEpoch = validationLosses.IndexOf(bestLoss) + 1;
         }
@@ -177,6 +193,19 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
             EpochLosses = epochLosses;
             ValidationLosses = validationLosses;
         }
+    }
+
+    /// <summary>
+    /// The test-set image AUROC of the network as it is after <paramref name="epoch"/> (selection: best_test_epoch), through the
+    /// method's own Predict: the training-image statistics are measured first where score_norm: train needs them. An undefined
+    /// AUROC counts as −∞ so that it is never kept over a defined one.
+    /// </summary>
+    private double TestImageAuroc(IReadOnlyList<Sample> train, FitContext context, int epoch)
+    {
+        _statistics = _options.ScoreNorm == ScoreNormalization.Train ? MeasureStatistics(train, context) : ScoreStatistics.Identity;
+        var metrics = context.Intermediate!.Evaluate(this, $"epoch {epoch}");
+        _statistics = null;
+        return metrics.TryGetValue("image_auroc", out var auroc) && auroc is { } value ? value : double.NegativeInfinity;
     }
 
     /// <summary>RIAD train.py::val: the same loss in eval mode, weighted by batch size; masks from a generator re-seeded every epoch so epochs compare.</summary>
@@ -348,7 +377,8 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
         typeof(SsmOptions),
         SsmOptions.Defaults,
         options => new SsmMethod((SsmOptions)options),
-        SupportsUnified: true);
+        SupportsUnified: true,
+        PublishedSelection: TestSetSelectionRule.EpochOfBestImageAuroc);
 
     public void Dispose()
     {

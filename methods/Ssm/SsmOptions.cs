@@ -77,8 +77,11 @@ public sealed record SsmOptions : MethodOptions
     /// <summary>Seed of the inference masks of pass 0; pass r uses seed + r (official <c>setup_seed(args.seed + num)</c>, seed 8).</summary>
     public int MaskSeed { get; init; } = 8;
 
-    /// <summary>σ of the 2-D Gaussian that smooths each pass's map (official <c>gaussian_filter(sigma=7)</c>); 0 disables it.</summary>
+    /// <summary>σ of the Gaussian that smooths each pass's map (official <c>gaussian_filter(sigma=7)</c>); 0 disables it.</summary>
     public double Sigma { get; init; } = 7;
+
+    /// <summary>Whether that Gaussian runs along each row (official test.py at batch 1, default) or in 2-D (<see cref="MapSmoothing"/>).</summary>
+    public MapSmoothing Smoothing { get; init; } = MapSmoothing.Rows;
 
     /// <summary>Which statistics turn the map maximum and the MSE into one image score (methods/Ssm/README.md).</summary>
     public ScoreNormalization ScoreNorm { get; init; } = ScoreNormalization.Train;
@@ -103,10 +106,22 @@ public sealed record SsmOptions : MethodOptions
             Epochs = 4,
             LearningRate = 1e-3,
             LrDecayEpochs = [],
-            Threshold = 0.96 * 16,
+            Threshold = ScaledThreshold(32, [2, 4, 8]),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
+
+    /// <summary>
+    /// 255 × the score of a perfectly inpainted pixel, Σ_k −0.75/N_k² with N_k = S/k (each scale's 1 − GMS is 0, so
+    /// MSGMS_Score is −3/4): −0.98 at the official 128 px with k = 2, 4, 8, just below which the official threshold 0.96 sits.
+    /// At another size or k set the threshold must keep its ratio to this value, or refinement uncovers nothing or everything.
+    /// </summary>
+    public static double PerfectReconstructionScore(int size, IEnumerable<int> kValues) =>
+        255 * kValues.Sum(k => -0.75 / ((double)(size / k) * (size / k)));
+
+    /// <summary>The official threshold 0.96 (128 px, k = 2, 4, 8) scaled to keep its ratio to <see cref="PerfectReconstructionScore"/>.</summary>
+    public static double ScaledThreshold(int size, IEnumerable<int> kValues) =>
+        0.96 * PerfectReconstructionScore(size, kValues) / PerfectReconstructionScore(128, [2, 4, 8]);
 
     /// <summary>
     /// RIAD's MVTec AD setting, the labelled stand-in for SSM's unpublished one (plutoyuxie/Reconstruction-by-inpainting-…
@@ -123,6 +138,8 @@ public sealed record SsmOptions : MethodOptions
         LrDecayEpochs = [250],
         ValidationRatio = 0.2,
         Patience = 20,
+        Threshold = ScaledThreshold(256, [2, 4, 8, 16]),
+        RefinementGrid = 16,
     };
 
     public override void Validate()
@@ -159,5 +176,8 @@ public sealed record SsmOptions : MethodOptions
             throw new ArgumentException($"refinement_grid must divide the image size {size} (official 16 blocks for 128 px), got {RefinementGrid}");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"sigma must be 0 (no smoothing) or positive, got {Sigma}");
         if (!Enum.IsDefined(ScoreNorm)) throw new ArgumentException($"score_norm must be train, test or none, got {ScoreNorm}");
+        if (!Enum.IsDefined(Smoothing)) throw new ArgumentException($"smoothing must be rows or image, got {Smoothing}");
+        if (Selection == ModelSelection.BestTestEpoch && ValidationRatio > 0)
+            throw new ArgumentException("selection: best_test_epoch chooses the epoch on the test set and validation_ratio on a hold-out of the training images: use one (validation_ratio 0, patience 0 for the official protocol)");
     }
 }

@@ -20,28 +20,48 @@ public sealed record FakeOptions : MethodOptions
 
     /// <summary>Rescore with test-set statistics (<see cref="ITestSetScoring"/>): each score becomes its rank among the test scores.</summary>
     public bool TestSetRanks { get; init; }
+
+    /// <summary>The gain of the maps after each "epoch" (default: <see cref="Gain"/> for two epochs); −1 inverts the pixel ranking.</summary>
+    public IReadOnlyList<double> EpochMapGains { get; init; } = [];
+
+    /// <summary>The sign of the image scores after each "epoch" (default: +1); −1 inverts the image ranking.</summary>
+    public IReadOnlyList<double> EpochScoreSigns { get; init; } = [];
 }
 
-public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod, ITestSetScoring
+/// <param name="restoresBestEpoch">under selection: best_test_epoch, end with the "epoch" of the best image AUROC (as SSM does).</param>
+public sealed class FakeMethod(FakeOptions options, bool restoresBestEpoch = false) : IAnomalyMethod, ITestSetScoring
 {
+    private (double Map, double Score) _state = (options.Gain, 1);
+
     public MethodOptions Options => options;
 
     public void Fit(IReadOnlyList<Sample> train, FitContext context)
     {
         if (options.FailOnFit) throw new InvalidDataException("fake failure while fitting");
+        context.CheckCanSelect(options.Selection);
         if (options.FitMilliseconds > 0) Thread.Sleep(options.FitMilliseconds);
-        for (var epoch = 1; epoch <= 2; epoch++)
+        var epochs = Math.Max(2, Math.Max(options.EpochMapGains.Count, options.EpochScoreSigns.Count));
+        var (best, bestAuroc) = (_state, double.NegativeInfinity);
+        for (var epoch = 1; epoch <= epochs; epoch++)
         {
+            _state = (options.EpochMapGains.ElementAtOrDefault(epoch - 1) is var g && g != 0 ? g : options.Gain,
+                options.EpochScoreSigns.ElementAtOrDefault(epoch - 1) is var sign && sign != 0 ? sign : 1);
             context.Log.Step(epoch, new Dictionary<string, double> { ["loss"] = 0.5 / epoch }, 0.1);
-            if (options.EvalEvery > 0 && epoch % options.EvalEvery == 0) context.Intermediate?.Evaluate(this, $"epoch {epoch}");
+            var selecting = options.Selection == ModelSelection.BestTestEpoch;
+            if (!selecting && !(options.EvalEvery > 0 && epoch % options.EvalEvery == 0)) continue;
+            var metrics = context.Intermediate!.Evaluate(this, $"epoch {epoch}");
+            if (selecting && metrics["image_auroc"] is { } auroc && auroc > bestAuroc) (best, bestAuroc) = (_state, auroc);
         }
+        if (restoresBestEpoch && options.Selection == ModelSelection.BestTestEpoch) _state = best;
     }
 
     public Prediction Predict(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
-        var maps = images.mean([1]).mul(options.Gain);
-        var scores = maps.amax([1, 2]);
+        var mean = images.mean([1]);
+        var maps = mean.mul(_state.Map);
+        // The image ranking follows the sign alone, the pixel ranking the map gain's: the two can be inverted apart.
+        var scores = mean.amax([1, 2]).mul(Math.Abs(_state.Map) * _state.Score);
         return new Prediction(maps.MoveToOuterDisposeScope(), scores.MoveToOuterDisposeScope(), scores.unsqueeze(1));
     }
 
@@ -75,4 +95,14 @@ public sealed class FakeMethod(FakeOptions options) : IAnomalyMethod, ITestSetSc
         SupportsUnified: false);
 
     public static MethodRegistry Registry { get; } = new([Info]);
+
+    /// <summary>
+    /// <see cref="Info"/> and two fakes that offer <c>selection: best_test_epoch</c>: <c>fake_per_metric</c> (CFA's rule) and
+    /// <c>fake_best_epoch</c> (SSM's: it restores the epoch of the best image AUROC).
+    /// </summary>
+    public static MethodRegistry SelectionRegistry { get; } = new([
+        Info,
+        Info with { Key = "fake_per_metric", PublishedSelection = TestSetSelectionRule.BestValuePerMetric },
+        Info with { Key = "fake_best_epoch", PublishedSelection = TestSetSelectionRule.EpochOfBestImageAuroc, Create = o => new FakeMethod((FakeOptions)o, restoresBestEpoch: true) },
+    ]);
 }

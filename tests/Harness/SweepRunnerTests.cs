@@ -103,7 +103,7 @@ public class SweepRunnerTests
         // The fake model does not change while it "trains": each point measures exactly what the final evaluation does.
         foreach (var point in intermediate.Points)
             Assert.That(point.Metrics, Is.EquivalentTo(result.Metrics), point.After);
-        Assert.That(log.ToString(), Does.Contain("eval_every (epoch 2) washer"));
+        Assert.That(log.ToString(), Does.Contain("test set after epoch 2: washer"));
         var table = File.ReadAllText(Path.Combine(runner.Layout.Tables, "all_runs.csv"));
         Assert.That(table, Does.Not.Contain("epoch"), "tables carry the final metrics only");
 

@@ -354,6 +354,28 @@ public class OpTests(Device device)
     }
 
     [Test]
+    public void GaussianFilter1dSmoothsOnlyAlongItsDimensionAsScipyOnEachRow()
+    {
+        var values = new float[4 * 15];
+        var random = new Random(2);
+        for (var k = 0; k < values.Length; k++) values[k] = (float)random.NextDouble();
+        var x = T(values, 1, 1, 4, 15);
+        // scipy.ndimage.gaussian_filter of each 1-D row = the reference's first (row) pass alone, with the second pass over a
+        // one-row image (which the reflect border leaves unchanged).
+        var expectedRows = Enumerable.Range(0, 4).SelectMany(y => ScipyGaussianFilter(values.Skip(y * 15).Take(15).ToArray(), 1, 15, 3, 4.0)).ToArray();
+        Assert.That(TensorAssert.Values(F.gaussian_filter1d(x, 3, dim: 3)), Is.EqualTo(expectedRows).Within(1e-5));
+        // Along the columns: the same filter applied to the transposed image.
+        var transposed = Enumerable.Range(0, 15 * 4).Select(i => values[(i % 4) * 15 + i / 4]).ToArray();
+        var expectedColumns = Enumerable.Range(0, 15).SelectMany(c => ScipyGaussianFilter(transposed.Skip(c * 4).Take(4).ToArray(), 1, 4, 3, 4.0)).ToArray();
+        var columns = TensorAssert.Values(F.gaussian_filter1d(x, 3, dim: 2));
+        Assert.That(Enumerable.Range(0, 60).Select(i => columns[(i % 4) * 15 + i / 4]).ToArray(), Is.EqualTo(expectedColumns).Within(1e-5));
+        // The 2-D blur is the two in turn, and differs from either alone on a random image.
+        Assert.That(F.gaussian_blur(x, 3).allclose(F.gaussian_filter1d(F.gaussian_filter1d(x, 3, dim: 3), 3, dim: 2), atol: 1e-6), Is.True);
+        Assert.That(F.gaussian_blur(x, 3).allclose(F.gaussian_filter1d(x, 3, dim: 3), atol: 1e-3), Is.False);
+        Assert.That(() => F.gaussian_filter1d(x, 3, dim: 1), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("dim"));
+    }
+
+    [Test]
     public void GaussianBlurRepeatsTheEdgePixelAtTheBorderAsScipyDoes()
     {
         // sigma 0.5: radius int(4·0.5 + 0.5) = 2, weights exp(-2k²) for k = -2..2.

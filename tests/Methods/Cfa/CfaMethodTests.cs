@@ -155,12 +155,13 @@ public class CfaMethodTests
         public List<IAnomalyMethod> Methods { get; } = [];
         public List<float[]> Scores { get; } = [];
 
-        public void Evaluate(IAnomalyMethod method, string point)
+        public IReadOnlyDictionary<string, double?> Evaluate(IAnomalyMethod method, string point)
         {
             Points.Add(point);
             Methods.Add(method);
             using var prediction = method.Predict(images);
             Scores.Add(prediction.Scores.data<float>().ToArray());
+            return new Dictionary<string, double?>();
         }
     }
 

@@ -145,30 +145,84 @@ public class ReverseDistillationComponentTests
         Assert.That(schedule.Alpha(25, 1000), Is.EqualTo(-2.0).Within(1e-12));
     }
 
-    /// <summary>Two levels of constant distance 1 − cos: (1,0)|(0,1) → 1 and (1,0)|(1,0) → 0; sum 1 everywhere, mean 0.5.</summary>
+    /// <summary>
+    /// Two levels with structure: a 2×2 level of known distances 1 − cos (0, 1, 0.5, 2), upsampled to 4×4, and a 4×4 level
+    /// taken as it is; the fused map must equal a bilinear resampling with align_corners=True written out here plus the
+    /// second level (align_corners=False or nearest give other values at the inner pixels), summed or averaged.
+    /// </summary>
     [Test]
-    public void MapsAreUpsampledAndFusedAndScored()
+    public void MapsAreUpsampledWithAlignedCornersFusedSmoothedAndScored()
     {
         using var scope = torch.NewDisposeScope();
-        var ones = torch.ones([1, 1, 2, 2]);
-        var zeros = torch.zeros([1, 1, 2, 2]);
-        var e = torch.cat([ones, zeros], 1);
-        var d = torch.cat([zeros, ones], 1);
-        var sum = AnomalyMap.Distances([e, e], [d, e], 8, 8, MapFusion.Sum);
-        Assert.That(sum.shape, Is.EqualTo(new long[] { 1, 8, 8 }));
-        Assert.That(sum.allclose(torch.ones([1, 8, 8]), atol: 1e-6), Is.True);
-        Assert.That(AnomalyMap.Distances([e, e], [d, e], 8, 8, MapFusion.Mean).allclose(torch.full([1, 8, 8], 0.5f), atol: 1e-6), Is.True);
-        Assert.That(AnomalyMap.Kernel5(4, sum).sum().item<float>(), Is.EqualTo(1f).Within(1e-6));
+        float[] coarse = [0f, 1f, 0.5f, 2f];
+        var fine = Enumerable.Range(0, 16).Select(i => (float)(i % 5) / 4).ToArray();
+        var (e1, d1) = Pair(coarse, 2, 2);
+        var (e2, d2) = Pair(fine, 4, 4);
+        var upsampled = BilinearAlignCorners(coarse, 2, 2, 4, 4);
+        var expectedSum = upsampled.Select((v, i) => v + fine[i]).ToArray();
+
+        var sum = AnomalyMap.Distances([e1, e2], [d1, d2], 4, 4, MapFusion.Sum);
+        Assert.That(sum.shape, Is.EqualTo(new long[] { 1, 4, 4 }));
+        Assert.That(TensorAssert.Values(sum), Is.EqualTo(expectedSum).Within(1e-5));
+        // align_corners=False would put the 2×2 level's inner pixels at 0.25 and 0.75 of the way, not a third and two thirds.
+        Assert.That(TensorAssert.Values(sum)[1], Is.Not.EqualTo(1f / 4 + fine[1]).Within(1e-3));
+        Assert.That(TensorAssert.Values(AnomalyMap.Distances([e1, e2], [d1, d2], 4, 4, MapFusion.Mean)),
+            Is.EqualTo(expectedSum.Select(v => v / 2)).Within(1e-5));
+
+        // Smoothing: the 5×5 kernel (σ 4, zero padding) against a loop over the window.
+        var kernel = TensorAssert.Values(AnomalyMap.Kernel5(4, sum));
+        Assert.That(kernel.Sum(), Is.EqualTo(1).Within(1e-6));
+        Assert.That(kernel[0] / kernel[12], Is.EqualTo(Math.Exp(-8.0 / 32)).Within(1e-6), "exp(−(2² + 2²)/(2σ²)) relative to the centre");
+        var smoothed = TensorAssert.Values(AnomalyMap.Smooth(sum, MapSmoothing.Kernel5, 4));
+        for (var y = 0; y < 4; y++)
+        for (var x = 0; x < 4; x++)
+        {
+            double expected = 0;
+            for (var u = -2; u <= 2; u++)
+            for (var v = -2; v <= 2; v++)
+                if (y + u is >= 0 and < 4 && x + v is >= 0 and < 4) expected += kernel[(u + 2) * 5 + v + 2] * expectedSum[(y + u) * 4 + x + v];
+            Assert.That(smoothed[y * 4 + x], Is.EqualTo(expected).Within(1e-5), $"({y},{x})");
+        }
+        // The scipy filter is the engine's gaussian_blur, checked against scipy's definition in OpTests.
+        Assert.That(AnomalyMap.Smooth(sum, MapSmoothing.Scipy, 4).allclose(torch.nn.functional.gaussian_blur(sum.unsqueeze(1), 4).squeeze(1), atol: 1e-6), Is.True);
+        Assert.That(TensorAssert.Values(AnomalyMap.Smooth(sum, MapSmoothing.None, 4)), Is.EqualTo(expectedSum).Within(1e-5));
+
         var ramp = torch.arange(200, dtype: ScalarType.Float32).view(1, 10, 20);
         Assert.That(TensorAssert.Values(AnomalyMap.Scores(ramp, ImageScore.Max)), Is.EqualTo(new[] { 199.0 }));
         Assert.That(TensorAssert.Values(AnomalyMap.Scores(ramp, ImageScore.Mean)), Is.EqualTo(new[] { 99.5 }));
         // Top 1% of 200 pixels: the 2 largest, 199 and 198.
         Assert.That(TensorAssert.Values(AnomalyMap.Scores(ramp, ImageScore.TopPercentMean)), Is.EqualTo(new[] { 198.5 }));
-        // The scipy-equal smoothing keeps a constant map constant; the 5×5 zero-padded kernel darkens its border.
-        var smooth = AnomalyMap.Smooth(sum, MapSmoothing.Scipy, 4);
-        Assert.That(smooth.allclose(sum, atol: 1e-5), Is.True);
-        var kernel = TensorAssert.Values(AnomalyMap.Smooth(sum, MapSmoothing.Kernel5, 4));
-        Assert.That(kernel[0], Is.LessThan(0.5));
-        Assert.That(kernel[4 * 8 + 4], Is.EqualTo(1).Within(1e-5));
+    }
+
+    /// <summary>Target (1, 0) everywhere and a unit prediction at angle arccos(1 − d) per pixel: 1 − cos = d ([1,2,h,w] each).</summary>
+    private static (Tensor Target, Tensor Prediction) Pair(float[] distances, int h, int w)
+    {
+        var target = new float[2 * h * w];
+        var prediction = new float[2 * h * w];
+        for (var i = 0; i < h * w; i++)
+        {
+            var cos = 1 - distances[i];
+            target[i] = 1;
+            prediction[i] = cos;
+            prediction[h * w + i] = (float)Math.Sqrt(Math.Max(0, 1 - cos * cos));
+        }
+        return (torch.from_array(target, [1, 2, h, w]), torch.from_array(prediction, [1, 2, h, w]));
+    }
+
+    /// <summary>Bilinear resampling with align_corners=True: output pixel i samples the input at i·(in − 1)/(out − 1).</summary>
+    private static float[] BilinearAlignCorners(float[] source, int hIn, int wIn, int hOut, int wOut)
+    {
+        var result = new float[hOut * wOut];
+        for (var y = 0; y < hOut; y++)
+        for (var x = 0; x < wOut; x++)
+        {
+            var (sy, sx) = ((double)y * (hIn - 1) / (hOut - 1), (double)x * (wIn - 1) / (wOut - 1));
+            var (y0, x0) = ((int)Math.Floor(sy), (int)Math.Floor(sx));
+            var (y1, x1) = (Math.Min(y0 + 1, hIn - 1), Math.Min(x0 + 1, wIn - 1));
+            var (fy, fx) = (sy - y0, sx - x0);
+            result[y * wOut + x] = (float)((1 - fy) * ((1 - fx) * source[y0 * wIn + x0] + fx * source[y0 * wIn + x1])
+                + fy * ((1 - fx) * source[y1 * wIn + x0] + fx * source[y1 * wIn + x1]));
+        }
+        return result;
     }
 }

@@ -108,14 +108,24 @@ public class SsmComponentTests
     }
 
     [Test]
-    public void TheUNetMapsAMaskedImageAndItsMaskToAnImageAndAMaskInTanhRange()
+    public void TheUNetMapsAMaskedImageAndItsMaskToAnImageAndAMaskThroughATanhHead()
     {
         torch.manual_seed(2);
         using var network = new MaskedUNet(8);
         var input = T(RandomValues(2 * 4 * 32 * 32, 3), 2, 4, 32, 32);
         var output = network.call(input);
         Assert.That(output.shape, Is.EqualTo(new long[] { 2, 4, 32, 32 }));
-        Assert.That(TensorAssert.Values(output).All(v => v is >= -1 and <= 1), Is.True, "tanh output");
+        // The head is conv3×3 then tanh: with a zero kernel every output pixel of channel c is tanh(bias_c), whatever the
+        // network before it computed (another activation, or none, gives other values).
+        float[] bias = [2f, -3f, 0.5f, 0.02f];
+        using (torch.no_grad())
+        {
+            network.get_parameter("conv_final.0.weight").zero_();
+            network.get_parameter("conv_final.0.bias").copy_(T(bias, 4));
+        }
+        var head = TensorAssert.Values(network.call(input));
+        for (var c = 0; c < 4; c++)
+            Assert.That(Enumerable.Range(0, 2).SelectMany(b => head.Skip((b * 4 + c) * 32 * 32).Take(32 * 32)), Is.All.EqualTo(Math.Tanh(bias[c])).Within(1e-6), $"channel {c}");
         // The official module's names, so an official state dict would load key for key.
         var names = network.state_dict().Keys.ToList();
         Assert.That(names, Does.Contain("down1.conv1.weight").And.Contain("up4.upconv.weight").And.Contain("mask5.conv3.bias").And.Contain("conv_final.0.weight"));
@@ -246,6 +256,36 @@ public class SsmComponentTests
         // Nothing confidently normal: the refined pass re-masks everything with seed + 1, a different score from pass 0.
         using var unchanged = ProgressiveMaskRefinement.Score(network, x, options with { Threshold = 1e30 });
         Assert.That(unchanged.Map.equal(first.Map), Is.False);
+    }
+
+    [Test]
+    public void TheMapIsSmoothedAlongEachRowAsTestPyAtBatchOneOrIn2DOnRequest()
+    {
+        torch.manual_seed(5);
+        using var network = new MaskedUNet(4);
+        network.eval();
+        var x = T(RandomValues(2 * 3 * 32 * 32, 10), 2, 3, 32, 32);
+        var options = new SsmOptions { Preprocessing = new Preprocessing(32, Normalization: Normalization.None), RefinementRounds = 0, Sigma = 0 };
+        using var noGrad = torch.no_grad();
+        using var raw = ProgressiveMaskRefinement.Score(network, x, options);
+        using var rows = ProgressiveMaskRefinement.Score(network, x, options with { Sigma = 3 });
+        using var image = ProgressiveMaskRefinement.Score(network, x, options with { Sigma = 3, Smoothing = MapSmoothing.Image });
+        Assert.That(new SsmOptions().Smoothing, Is.EqualTo(MapSmoothing.Rows), "the official test.py default (batch 1)");
+        // The default: scipy's gaussian_filter on each row as a 1-D array (test.py's loop over score.squeeze()'s rows).
+        var expectedRows = torch.nn.functional.gaussian_filter1d(raw.Map.unsqueeze(1), 3, dim: 3).squeeze(1);
+        Assert.That(rows.Map.allclose(expectedRows, atol: 1e-7), Is.True);
+        Assert.That(image.Map.allclose(torch.nn.functional.gaussian_blur(raw.Map.unsqueeze(1), 3).squeeze(1), atol: 1e-7), Is.True);
+        Assert.That(rows.Map.allclose(image.Map, atol: 1e-4), Is.False, "1-D and 2-D smoothing differ on a real map");
+    }
+
+    [Test]
+    public void TheRefinementThresholdKeepsItsRatioToAPerfectReconstruction()
+    {
+        // 255 × Σ_k −0.75/N_k²: at the official 128 px with k = 2, 4, 8, N = 64, 32, 16.
+        Assert.That(SsmOptions.PerfectReconstructionScore(128, [2, 4, 8]), Is.EqualTo(255 * -0.75 * (1.0 / 4096 + 1.0 / 1024 + 1.0 / 256)).Within(1e-12));
+        Assert.That(SsmOptions.ScaledThreshold(128, [2, 4, 8]), Is.EqualTo(0.96).Within(1e-12), "the official setting keeps 0.96");
+        Assert.That(SsmOptions.Defaults(Profile.Quick).Threshold, Is.EqualTo(0.96 * 16).Within(1e-9), "32 px: every weight 16 times larger");
+        Assert.That(SsmOptions.RiadMVTec().Threshold, Is.EqualTo(0.96 * (1.0 / 16384 + 1.0 / 4096 + 1.0 / 1024 + 1.0 / 256) / (1.0 / 4096 + 1.0 / 1024 + 1.0 / 256)).Within(1e-12));
     }
 
     [Test]
