@@ -49,44 +49,30 @@ public static class PilLanczos
     /// <summary>One pass along <paramref name="dim"/> (1 rows, 2 columns) of a float64 [C,H,W] holding 8-bit values; the result holds 8-bit values.</summary>
     private static Tensor Pass(Tensor x, int dim, int inSize, int outSize)
     {
-        var (indices, weights, ksize) = Coefficients(inSize, outSize);
         using var scope = torch.NewDisposeScope();
-        var index = torch.from_array(indices);
-        var gathered = x.index_select(dim, index);      // [C, out·k, W] or [C, H, out·k]
-        Tensor sums;
-        if (dim == 2)
-        {
-            var kernel = torch.from_array(weights, [outSize, ksize]);
-            sums = (gathered.view(x.size(0), x.size(1), outSize, ksize) * kernel).sum(3);
-        }
-        else
-        {
-            var kernel = torch.from_array(weights, [outSize, ksize, 1]);
-            sums = (gathered.view(x.size(0), outSize, ksize, x.size(2)) * kernel).sum(2);
-        }
+        // A dense [in, out] matrix of the fixed-point weights (zeros outside each pixel's window): one matmul, exact in float64.
+        var matrix = torch.from_array(Coefficients(inSize, outSize), [inSize, outSize]);
+        var sums = dim == 2 ? x.matmul(matrix) : matrix.t().matmul(x);
         // Pillow: ss = 2^(PRECISION_BITS−1) + Σ; clip8(ss) = 0 if ss ≤ 0, 255 if ss ≥ 256·2^PRECISION_BITS, else ss >> PRECISION_BITS.
         var rounded = sums.add(1 << (PrecisionBits - 1)).div(1 << PrecisionBits).floor().clamp(0, 255);
         return rounded.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Pillow's precompute_coeffs for the Lanczos filter with its 8-bit normalisation: per output pixel the first
-    /// source index (as <c>indices</c>, one per tap, clamped into the image where the weight is 0) and the fixed-point
-    /// weights, <c>ksize</c> taps each.
+    /// Pillow's precompute_coeffs for the Lanczos filter with its 8-bit normalisation, as a row-major [in, out] matrix:
+    /// entry (x, xx) is the fixed-point weight of source pixel x in output pixel xx, 0 outside the pixel's window.
     /// </summary>
-    internal static (long[] Indices, double[] Weights, int KSize) Coefficients(int inSize, int outSize)
+    internal static double[] Coefficients(int inSize, int outSize)
     {
         var scale = (double)inSize / outSize;
         var filterScale = Math.Max(scale, 1.0);
         var support = Support * filterScale;
-        var ksize = (int)Math.Ceiling(support) * 2 + 1;
-        var indices = new long[outSize * ksize];
-        var weights = new double[outSize * ksize];
-        var taps = new double[ksize];
+        var inverse = 1.0 / filterScale;
+        var matrix = new double[inSize * outSize];
+        var taps = new double[(int)Math.Ceiling(support) * 2 + 1];
         for (var xx = 0; xx < outSize; xx++)
         {
             var center = (xx + 0.5) * scale;
-            var inverse = 1.0 / filterScale;
             // C's (int) truncates toward zero, as C#'s cast does.
             var xmin = Math.Max((int)(center - support + 0.5), 0);
             var xmax = Math.Min((int)(center + support + 0.5), inSize) - xmin;
@@ -96,15 +82,14 @@ public static class PilLanczos
                 taps[x] = Filter((x + xmin - center + 0.5) * inverse);
                 total += taps[x];
             }
-            for (var x = 0; x < ksize; x++)
+            for (var x = 0; x < xmax; x++)
             {
-                var tap = x < xmax ? (total != 0 ? taps[x] / total : taps[x]) : 0.0;
+                var tap = total != 0 ? taps[x] / total : taps[x];
                 var fixedPoint = tap * (1 << PrecisionBits);
-                weights[xx * ksize + x] = (int)(tap < 0 ? fixedPoint - 0.5 : fixedPoint + 0.5);
-                indices[xx * ksize + x] = Math.Min(xmin + x, inSize - 1);
+                matrix[(xmin + x) * outSize + xx] = (int)(tap < 0 ? fixedPoint - 0.5 : fixedPoint + 0.5);
             }
         }
-        return (indices, weights, ksize);
+        return matrix;
     }
 
     /// <summary>Pillow's lanczos_filter: sinc(x)·sinc(x/3) on [−3, 3), 0 outside.</summary>
