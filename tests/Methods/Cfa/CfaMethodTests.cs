@@ -47,7 +47,8 @@ public class CfaMethodTests
     /// <summary>
     /// Issue 19's quality check on real ImageNet features: the quick profile (ResNet-18 layers 1–3, 3 epochs) with the
     /// packaged CNTK weights (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06 (2-core
-    /// CPU): generated pill I-AUROC 0.861 (0.865 / 0.854 / 0.865), P-AUROC 0.991; hazelnut_toy I-AUROC 1.000, P-AUROC 0.980.
+    /// CPU) with the official leaky-ReLU taps and Lanczos resize: generated pill I-AUROC 0.868 (0.875 / 0.865 / 0.865),
+    /// P-AUROC 0.990; hazelnut_toy I-AUROC 1.000, P-AUROC 0.981 (ReLU taps and bilinear resize: 0.861 / 0.991, 1.000 / 0.980).
     /// With seeded random weights CFA reached 0.9 on generated wood only at seed 0 with layers 1+2 and 8 epochs (seeds 1,
     /// 2: 0.698, 0.552): random features are what its per-location bank cannot absorb.
     /// </summary>
