@@ -17,3 +17,21 @@ public interface IBackboneOptions
     /// <summary>Every backbone the method builds: <see cref="Backbone"/>, or an ensemble's members.</summary>
     IReadOnlyList<string> Backbones => [Backbone];
 }
+
+/// <summary>The checks every method on a backbone makes of these fields, in one place so that their messages agree.</summary>
+public static class BackboneOptionChecks
+{
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the field when <c>backbone</c> is empty, <paramref name="layers"/>
+    /// (the stages the method taps; <paramref name="example"/> shows its paper's) is empty or names a stage twice, or
+    /// <c>weights</c> cannot serve every backbone of <paramref name="options"/>.
+    /// </summary>
+    public static void Validate(IBackboneOptions options, IReadOnlyList<string>? layers, string example)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2 or resnet18");
+        if (layers is null || layers.Count == 0) throw new ArgumentException($"layers must list at least one stage, e.g. {example}");
+        if (layers.Distinct(StringComparer.Ordinal).Count() != layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", layers)}]");
+        Backbones.WeightsSource.Validate(options.Weights, options.Backbones);
+    }
+}

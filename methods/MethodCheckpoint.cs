@@ -62,6 +62,33 @@ public static class MethodCheckpoint
     private static string WeightsEntry(string? member) => member is null ? WeightsKey : $"{WeightsKey}.{member}";
 
     /// <summary>
+    /// Loads a checkpoint of <paramref name="key"/> into a method, the one way every method does: reads the file, checks the
+    /// hyper-parameters (<see cref="CheckOptions"/>) and whatever <paramref name="check"/> demands of the state before the
+    /// method is touched, so that a bad file leaves a fitted method as it was; then <paramref name="reset"/>s the method and
+    /// <paramref name="build"/>s it from the state and what <paramref name="check"/> returned, resetting again if that fails.
+    /// </summary>
+    public static void Restore<TChecked>(string path, string key, MethodOptions current, IReadOnlyCollection<string> scoringOnly,
+        Func<StateDict, TChecked> check, Action reset, Action<StateDict, TChecked> build)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        ArgumentNullException.ThrowIfNull(reset);
+        ArgumentNullException.ThrowIfNull(build);
+        using var state = Load(path, key);
+        CheckOptions(path, state, current, scoringOnly);
+        var found = check(state);
+        reset();
+        try
+        {
+            build(state, found);
+        }
+        catch
+        {
+            reset();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Throws unless the checkpoint was fitted with the same hyper-parameters as <paramref name="current"/>;
     /// <paramref name="scoringOnly"/> names the fields (snake_case) that only affect scoring and may differ.
     /// </summary>

@@ -218,30 +218,23 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        if (!state.TryGetValue(BankKey, out var bank) || bank.dim() != 2)
-            throw new InvalidDataException($"{path}: a CFA checkpoint without a [N, D] '{BankKey}'; it is incomplete");
-        var provenance = MethodCheckpoint.Weights(path, state);
-
-        Reset();
-        try
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions, state =>
+        {
+            if (!state.TryGetValue(BankKey, out var bank) || bank.dim() != 2)
+                throw new InvalidDataException($"{path}: a CFA checkpoint without a [N, D] '{BankKey}'; it is incomplete");
+            return (bank, provenance: MethodCheckpoint.Weights(path, state));
+        }, Reset, (state, found) =>
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path, _options.FeatureActivation);
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, found.provenance, path, _options.FeatureActivation);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius);
             MethodCheckpoint.LoadModule(path, state, DescriptorPrefix, _descriptor);
             MethodCheckpoint.LoadModule(path, state, LossPrefix, _loss);
-            _bank = bank.clone().DetachFromDisposeScope();
+            _bank = found.bank.clone().DetachFromDisposeScope();
             if (_bank.size(1) != _descriptor.layer.OutChannels)
                 throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", _bank.shape)}], expected [N, {_descriptor.layer.OutChannels}]");
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+        });
     }
 
     /// <summary>Moves the model and the bank to the device of the images (after Load, or for a run on another device).</summary>

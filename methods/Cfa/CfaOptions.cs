@@ -106,10 +106,7 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
-        if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer1, layer2, layer3]");
-        if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
-        Backbones.WeightsSource.Validate(Weights, [Backbone]);
+        BackboneOptionChecks.Validate(this, Layers, "[layer1, layer2, layer3]");
         if (!Enum.IsDefined(FeatureActivation)) throw new ArgumentException($"feature_activation must be leaky_relu or relu, got {FeatureActivation}");
         if (GammaD < 1) throw new ArgumentException($"gamma_d must be at least 1, got {GammaD}");
         if (GammaC < 1) throw new ArgumentException($"gamma_c must be at least 1, got {GammaC}");

@@ -200,11 +200,7 @@ public sealed class Rd4adMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        var provenance = MethodCheckpoint.Weights(path, state);
-        Reset();
-        try
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions, state => MethodCheckpoint.Weights(path, state), Reset, (state, provenance) =>
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
             _teacher = FeatureExtractor.Restore(store, _options.Backbone, ReverseDistillationArchitecture.Levels, provenance, path);
@@ -213,12 +209,7 @@ public sealed class Rd4adMethod : IAnomalyMethod, IStagedPrediction
             MethodCheckpoint.LoadModule(path, state, DecoderPrefix, _decoder!);
             _bottleneck!.eval();
             _decoder!.eval();
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+        });
     }
 
     /// <summary>Moves the networks to the device of the images (after Load, or for a run on another device).</summary>

@@ -243,21 +243,21 @@ public sealed class ReContrastMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        var provenance = MethodCheckpoint.Weights(path, state);
-        if (!state.Metadata.TryGetValue(ImageScoreKey, out var score) || !Enum.TryParse<ImageScore>(score, out var imageScore))
-            throw new InvalidDataException($"{path}: the checkpoint does not record its image score ({ImageScoreKey})");
-        Reset();
-        try
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions, state =>
+        {
+            var provenance = MethodCheckpoint.Weights(path, state);
+            if (!state.Metadata.TryGetValue(ImageScoreKey, out var score) || !Enum.TryParse<ImageScore>(score, out var imageScore))
+                throw new InvalidDataException($"{path}: the checkpoint does not record its image score ({ImageScoreKey})");
+            return (provenance, imageScore);
+        }, Reset, (state, found) =>
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            var frozen = FeatureExtractor.Restore(store, _options.Backbone, ReverseDistillationArchitecture.Levels, provenance, path);
+            var frozen = FeatureExtractor.Restore(store, _options.Backbone, ReverseDistillationArchitecture.Levels, found.provenance, path);
             FeatureExtractor trainable;
             try
             {
                 // Its weights come from the checkpoint.
-                trainable = new FeatureExtractor(WeightsStore.Architecture(_options.Backbone, provenance), ReverseDistillationArchitecture.Levels, trainable: true);
+                trainable = new FeatureExtractor(WeightsStore.Architecture(_options.Backbone, found.provenance), ReverseDistillationArchitecture.Levels, trainable: true);
             }
             catch
             {
@@ -268,14 +268,9 @@ public sealed class ReContrastMethod : IAnomalyMethod, IStagedPrediction
             MethodCheckpoint.LoadModule(path, state, EncoderPrefix, _network.encoder);
             MethodCheckpoint.LoadModule(path, state, BottleneckPrefix, _network.bottleneck);
             MethodCheckpoint.LoadModule(path, state, DecoderPrefix, _network.decoder);
-            _imageScore = imageScore;
+            _imageScore = found.imageScore;
             _network.eval();
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+        });
     }
 
     /// <summary>Moves the network to the device of the images (after Load, or for a run on another device).</summary>

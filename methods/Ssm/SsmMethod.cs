@@ -337,22 +337,17 @@ public sealed class SsmMethod : IAnomalyMethod, ITestSetScoring, IStagedPredicti
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        if (!state.TryGetValue(StatisticsKey, out var statistics))
-            throw new InvalidDataException($"{path}: an SSM checkpoint without '{StatisticsKey}'; it is incomplete");
-        Reset();
-        try
-        {
-            _network = new MaskedUNet(_options.BaseChannels);
-            MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
-            _statistics = ScoreStatistics.FromTensor(statistics);
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions,
+            state => state.TryGetValue(StatisticsKey, out var statistics)
+                ? statistics
+                : throw new InvalidDataException($"{path}: an SSM checkpoint without '{StatisticsKey}'; it is incomplete"),
+            Reset,
+            (state, statistics) =>
+            {
+                _network = new MaskedUNet(_options.BaseChannels);
+                MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
+                _statistics = ScoreStatistics.FromTensor(statistics);
+            });
     }
 
     /// <summary>Moves the network to the device of the images (after Load, or for a run on another device).</summary>
