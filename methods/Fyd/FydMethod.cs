@@ -80,11 +80,22 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
             // The transformers and heads are drawn after the backbone, from the run's seed.
             torch.manual_seed(context.Seed);
             _network = new FydNetwork(backbone, _options).to(context.Device);
-            var loaderOptions = new LoaderOptions(BatchSize: _options.BatchSize, Shuffle: true, Seed: unchecked((int)context.Seed),
-                DropLast: train.Count >= _options.BatchSize, Cache: true);
-            using var loader = new DataLoader(train, _options.Preprocessing, context.Device, loaderOptions);
-            EpochLosses = Trains ? Train(loader, context) : [];
-            _gaussian = FitGaussian(loader, context);
+            if (Trains)
+            {
+                // [harness, RegAD] training batches: shuffled, drop_last (a last batch of 1 has no pair to compare).
+                var loaderOptions = new LoaderOptions(BatchSize: _options.BatchSize, Shuffle: true, Seed: unchecked((int)context.Seed),
+                    DropLast: train.Count >= _options.BatchSize, Cache: true);
+                using var loader = new DataLoader(train, _options.Preprocessing, context.Device, loaderOptions);
+                EpochLosses = Train(loader, context);
+            }
+            else
+            {
+                EpochLosses = [];
+            }
+            // PaDiM (and RegAD's test()) fit the Gaussian on every training image once, in order (a loader without
+            // shuffle or drop_last): the training loader drops n mod batch random images each epoch.
+            using var all = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize));
+            _gaussian = FitGaussian(all, context);
         }
         catch
         {
