@@ -18,7 +18,7 @@ namespace AnomalyBench.Methods.Fyd;
 
 /// <summary>
 /// FYD as an <see cref="IAnomalyMethod"/>. <see cref="Fit"/> trains the alignment network with SGD and a cosine
-/// schedule for <see cref="FydOptions.Epochs"/> epochs (the last epoch is the model), then fits the Gaussian;
+/// schedule for <see cref="FydOptions.Epochs"/> epochs or <see cref="FydOptions.Steps"/> steps (the last epoch is the model), then fits the Gaussian;
 /// <see cref="Predict"/> scores a batch.
 /// </summary>
 public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
@@ -62,7 +62,7 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
     public IReadOnlyList<double> EpochLosses { get; private set; } = [];
 
     /// <summary>Whether Fit optimises anything: a loss is on and there are epochs.</summary>
-    private bool Trains => _options.Epochs > 0 && (_options.ImageAlignment || _options.FineAlignment);
+    private bool Trains => (_options.Epochs > 0 || _options.Steps > 0) && (_options.ImageAlignment || _options.FineAlignment);
 
     public void Fit(IReadOnlyList<Sample> train, FitContext context)
     {
@@ -80,11 +80,22 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
             // The transformers and heads are drawn after the backbone, from the run's seed.
             torch.manual_seed(context.Seed);
             _network = new FydNetwork(backbone, _options).to(context.Device);
-            var loaderOptions = new LoaderOptions(BatchSize: _options.BatchSize, Shuffle: true, Seed: unchecked((int)context.Seed),
-                DropLast: train.Count >= _options.BatchSize, Cache: true);
-            using var loader = new DataLoader(train, _options.Preprocessing, context.Device, loaderOptions);
-            EpochLosses = Trains ? Train(loader, context) : [];
-            _gaussian = FitGaussian(loader, context);
+            if (Trains)
+            {
+                // [harness, RegAD] training batches: shuffled, drop_last (a last batch of 1 has no pair to compare).
+                var loaderOptions = new LoaderOptions(BatchSize: _options.BatchSize, Shuffle: true, Seed: unchecked((int)context.Seed),
+                    DropLast: train.Count >= _options.BatchSize, Cache: true);
+                using var loader = new DataLoader(train, _options.Preprocessing, context.Device, loaderOptions);
+                EpochLosses = Train(loader, context);
+            }
+            else
+            {
+                EpochLosses = [];
+            }
+            // PaDiM (and RegAD's test()) fit the Gaussian on every training image once, in order (a loader without
+            // shuffle or drop_last): the training loader drops n mod batch random images each epoch.
+            using var all = new DataLoader(train, _options.Preprocessing, context.Device, new LoaderOptions(BatchSize: _options.BatchSize));
+            _gaussian = FitGaussian(all, context);
         }
         catch
         {
@@ -99,13 +110,14 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
         var network = _network!;
         var parameters = network.parameters().Where(p => p.requires_grad).ToList();
         using var optimizer = new SGD(parameters, lr: _options.LearningRate, momentum: _options.Momentum);
-        var schedule = new CosineAnnealingLR(optimizer, _options.Epochs);
+        var epochs = _options.ResolvedEpochs(loader.BatchCount);
+        var schedule = new CosineAnnealingLR(optimizer, epochs);
         var epochLosses = new List<double>();
         var step = 0L;
         network.train();
-        for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+        for (var epoch = 1; epoch <= epochs; epoch++)
         {
-            var phase = $"epoch {epoch}/{_options.Epochs}";
+            var phase = $"epoch {epoch}/{epochs}";
             context.Log.Progress(phase, 0, loader.BatchCount);
             var learningRate = schedule.get_last_lr()[0];
             double sum = 0;
