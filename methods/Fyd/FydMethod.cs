@@ -254,15 +254,14 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        foreach (var key in new[] { MeanKey, PrecisionKey, ChannelsKey })
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions, state =>
         {
-            if (!state.ContainsKey(key)) throw new InvalidDataException($"{path}: an FYD checkpoint without '{key}'; it is incomplete");
-        }
-        var provenance = MethodCheckpoint.Weights(path, state);
-        Reset();
-        try
+            foreach (var key in new[] { MeanKey, PrecisionKey, ChannelsKey })
+            {
+                if (!state.ContainsKey(key)) throw new InvalidDataException($"{path}: an FYD checkpoint without '{key}'; it is incomplete");
+            }
+            return MethodCheckpoint.Weights(path, state);
+        }, Reset, (state, provenance) =>
         {
             // The checkpoint holds every weight of the (fine-tuned) backbone: build the architecture without loading a file.
             var backbone = WeightsStore.Architecture(_options.Backbone, provenance);
@@ -270,12 +269,7 @@ public sealed class FydMethod : IAnomalyMethod, IStagedPrediction
             MethodCheckpoint.LoadModule(path, state, NetworkPrefix, _network);
             _network.eval();
             _gaussian = new LocationGaussian(state[MeanKey].clone(), state[PrecisionKey].clone(), state[ChannelsKey].clone());
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+        });
     }
 
     /// <summary>Moves the model to the device of the images (after Load, or for a run on another device).</summary>

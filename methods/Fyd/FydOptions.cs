@@ -141,13 +141,10 @@ public sealed record FydOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a ResNet, e.g. resnet18 or wide_resnet50_2");
-        if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer1, layer2, layer3]");
-        if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
+        BackboneOptionChecks.Validate(this, Layers, "[layer1, layer2, layer3]");
         if (Layers.Any(l => l is not ("layer1" or "layer2" or "layer3" or "layer4")))
             throw new ArgumentException($"layers must be ResNet stages layer1..layer4, got [{string.Join(", ", Layers)}]");
         if (!Layers.Contains(FineLayer)) throw new ArgumentException($"fine_layer '{FineLayer}' must be one of layers [{string.Join(", ", Layers)}]");
-        Backbones.WeightsSource.Validate(Weights, [Backbone]);
         if (!TransformNames.Contains(ImageTransform)) throw new ArgumentException($"image_transform must be one of {string.Join(", ", TransformNames)}, got '{ImageTransform}'");
         if (!TransformNames.Contains(FeatureTransform)) throw new ArgumentException($"feature_transform must be one of {string.Join(", ", TransformNames)}, got '{FeatureTransform}'");
         if (LocalisationPool < 1) throw new ArgumentException($"localisation_pool must be at least 1, got {LocalisationPool}");
