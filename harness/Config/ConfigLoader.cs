@@ -70,6 +70,8 @@ public static class ConfigLoader
                 throw binder.Error(keyNode.Value, $"unknown method '{key}'; known methods: {string.Join(", ", registry.Keys)}");
             var profile = fields.TryGetValue("profile", out var p) ? (Profile)binder.Convert(p.Value, typeof(Profile), $"{key}.profile")! : Profile.Paper;
             var explicitName = fields.TryGetValue("name", out var n) ? binder.Scalar(n.Value, $"{key}.name") : null;
+            if (explicitName is not null && !ConfigPaths.IsOneFolderName(explicitName))
+                throw binder.Error(n.Value, $"method name '{explicitName}' {ConfigPaths.FolderNameRule}: it names the method's results folders");
             var name = explicitName ?? key;
             object options = info.Defaults(profile);
             foreach (var (field, (fieldKey, value)) in fields)
@@ -126,8 +128,8 @@ public static class ConfigLoader
     {
         YamlNode At(string key) => root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: var v } && v == key).Value ?? root;
 
-        if (string.IsNullOrWhiteSpace(config.Experiment) || config.Experiment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
-            throw binder.Error(At("experiment"), $"experiment '{config.Experiment}' must be a non-empty name usable as a folder name");
+        if (!ConfigPaths.IsOneFolderName(config.Experiment))
+            throw binder.Error(At("experiment"), $"experiment '{config.Experiment}' {ConfigPaths.FolderNameRule}: it names the results folder <output>/<experiment>");
         if (config.Device != "auto")
         {
             try
@@ -156,6 +158,8 @@ public static class ConfigLoader
             var node = datasetsNode?.Children.ElementAtOrDefault(i) ?? root;
             if (!datasetKinds.Contains(d.Kind))
                 throw binder.Error(node, $"unknown data set kind '{d.Kind}'; known kinds: {string.Join(", ", datasetKinds)}");
+            if (d.Name is not null && !ConfigPaths.IsOneFolderName(d.Name))
+                throw binder.Error(node, $"data set name '{d.Name}' {ConfigPaths.FolderNameRule}: it names the data set's results folder");
             if (d.Categories.Count == 0) throw binder.Error(node, $"data set '{d.DisplayName}' lists no categories (use [all] for every one)");
             if (config.Datasets.Take(i).Any(o => o.DisplayName == d.DisplayName))
                 throw binder.Error(node, $"two data sets are named '{d.DisplayName}'; give one a different 'name:'");

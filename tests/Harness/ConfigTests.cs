@@ -127,4 +127,28 @@ public class ConfigTests
         Assert.That(error.Message, Does.Contain("not valid YAML"));
         Assert.That(error.Line, Is.GreaterThan(0));
     }
+
+    [TestCase("..", 1L)]
+    [TestCase(".", 1L)]
+    [TestCase("a/../..", 1L)]
+    [TestCase("/tmp/escape", 1L)]
+    [TestCase("'a\\b'", 1L)]
+    public void AnExperimentNameThatIsNotOneFolderIsRefused(string name, long line)
+    {
+        // Issue 21 item 2: experiment: ".." wrote manifest.json, report/ and the runs into the output folder's parent.
+        var error = Fails($"experiment: {name}\ndatasets: [{{kind: mvtec}}]\nmethods: [{{key: fake}}]\n");
+        Assert.That(error.Line, Is.EqualTo(line));
+        Assert.That(error.Message, Does.Contain("experiment").And.Contain("one folder name"));
+    }
+
+    [Test]
+    public void MethodAndDataSetNamesThatAreNotOneFolderAreRefused()
+    {
+        var method = Fails("experiment: x\ndatasets: [{kind: mvtec}]\nmethods:\n  - key: fake\n    name: ../up\n");
+        Assert.That(method.Line, Is.EqualTo(5L));
+        Assert.That(method.Message, Does.Contain("name '../up'").And.Contain("one folder name"));
+        var dataset = Fails("experiment: x\ndatasets:\n  - kind: mvtec\n    name: ..\nmethods: [{key: fake}]\n");
+        Assert.That(dataset.Line, Is.EqualTo(3L));
+        Assert.That(dataset.Message, Does.Contain("name '..'").And.Contain("one folder name"));
+    }
 }
