@@ -68,6 +68,7 @@ public sealed class SweepRunner
         var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
         var weights = WeightsPlan.Resolve(_config, store);
         weights.Announce(_progress);
+        SetAsideDamagedResults(jobs);
         var pending = jobs.Where(j => force || !j.Runs.All(Layout.IsFinished)).ToList();
         // A missing or altered packaged network would fail every job that needs it, after others have trained: fail now.
         weights.CheckPackagedNetwork(pending.Select(j => j.Method.Name), _packagedNetworkFolder);
@@ -292,6 +293,38 @@ public sealed class SweepRunner
         state.Add("labels", torch.from_array(labels.ToArray()));
         state.Add("scores", torch.from_array(scores.ToArray()));
         Safetensors.Save(path, state);
+    }
+
+    /// <summary>
+    /// A metrics.json that does not parse (a truncated copy, a full disk outside the atomic write) marks nothing finished:
+    /// it is moved aside as <c>metrics.json.damaged-&lt;time&gt;</c> for inspection and its run is redone, instead of the
+    /// run being skipped and the tables then failing on it (issue 21).
+    /// </summary>
+    private void SetAsideDamagedResults(IEnumerable<TrainingJob> jobs)
+    {
+        foreach (var run in jobs.SelectMany(j => j.Runs))
+        {
+            var metrics = Layout.File(run, ResultsLayout.MetricsFile);
+            if (!File.Exists(metrics)) continue;
+            try
+            {
+                RunResult.Read(metrics);
+            }
+            catch (InvalidDataException e)
+            {
+                var aside = $"{metrics}.damaged-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}";
+                try
+                {
+                    File.Move(metrics, aside);
+                }
+                catch (IOException) when (!File.Exists(metrics))
+                {
+                    // Another shard set it aside first.
+                    continue;
+                }
+                _progress.Warning($"{metrics}: damaged ({e.InnerException?.Message ?? e.Message}); moved to {Path.GetFileName(aside)}, the run will be redone");
+            }
+        }
     }
 
     private void RecordFailure(TrainingJob job, Exception e)

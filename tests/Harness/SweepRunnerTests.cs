@@ -153,6 +153,24 @@ public class SweepRunnerTests
     }
 
     [Test]
+    public void ADamagedMetricsFileIsSetAsideAndItsRunRedone()
+    {
+        // Issue 21 item 3: a truncated metrics.json made the run count as finished, then crashed the report with a stack trace.
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        var (_, runner, _) = Run(path);
+        var metrics = runner.Layout.File(new RunKey("synthetic", "tile", "fake", 0), "metrics.json");
+        var text = File.ReadAllText(metrics);
+        File.WriteAllText(metrics, text[..(text.Length / 2)]);
+        var (resumed, _, log) = Run(path);
+        Assert.That((resumed.Finished, resumed.Skipped), Is.EqualTo((1, 1)), log.ToString());
+        Assert.That(RunResult.Read(metrics).Category, Is.EqualTo("tile"), "redone and readable");
+        var aside = Directory.GetFiles(Path.GetDirectoryName(metrics)!, "metrics.json.damaged-*");
+        Assert.That(aside, Has.Length.EqualTo(1), "the damaged file is kept for inspection");
+        Assert.That(File.ReadAllText(aside[0]), Is.EqualTo(text[..(text.Length / 2)]));
+        Assert.That(log.ToString(), Does.Contain(metrics).And.Contain("redo"));
+    }
+
+    [Test]
     public void AFailingRunIsRecordedAndTheSweepGoesOn()
     {
         var path = Write("  - key: fake\n    name: broken\n    fail_on_fit: true\n  - key: fake\n    name: fine");
