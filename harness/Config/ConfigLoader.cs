@@ -32,9 +32,56 @@ public static class ConfigLoader
         {
             throw new ConfigException(full, e.Start, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way, without a position, when the file ends inside a flow list or
+            // mapping (seeds: [0): point at the bracket that is never closed.
+            throw new ConfigException(full, UnclosedBracket(File.ReadAllText(full)),
+                "not valid YAML: a flow list '[' or mapping '{' is not closed before the end of the file");
+        }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ConfigException(full, null, "an experiment file is one YAML mapping (experiment:, datasets:, methods:, ...)");
         return Parse(root, new YamlBinder(full), registry, datasetKinds);
+    }
+
+    /// <summary>Where the first '[' or '{' that is never closed stands (outside quotes and comments); null when none is found.</summary>
+    private static Mark? UnclosedBracket(string text)
+    {
+        var open = new Stack<Mark>();
+        var (line, column) = (1, 1);
+        char? quote = null;
+        var comment = false;
+        for (var i = 0; i < text.Length; i++, column++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                (line, column, comment) = (line + 1, 0, false);
+                continue;
+            }
+            if (comment) continue;
+            if (quote is { } q)
+            {
+                if (c == q) quote = null;
+                continue;
+            }
+            switch (c)
+            {
+                case '\'' or '"':
+                    quote = c;
+                    break;
+                case '#' when i == 0 || char.IsWhiteSpace(text[i - 1]):
+                    comment = true;
+                    break;
+                case '[' or '{':
+                    open.Push(new Mark(i, line, column));
+                    break;
+                case ']' or '}' when open.Count > 0:
+                    open.Pop();
+                    break;
+            }
+        }
+        return open.Count > 0 ? open.Reverse().First() : null;
     }
 
     internal static ExperimentConfig Parse(YamlMappingNode root, YamlBinder binder, MethodRegistry registry, IReadOnlyCollection<string> datasetKinds)

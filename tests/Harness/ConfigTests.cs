@@ -151,4 +151,23 @@ public class ConfigTests
         Assert.That(dataset.Line, Is.EqualTo(3L));
         Assert.That(dataset.Message, Does.Contain("name '..'").And.Contain("one folder name"));
     }
+
+    [TestCase("seeds:\n", 2L, "seeds")]
+    [TestCase("output:\n", 2L, "output")]
+    [TestCase("seeds: []\n", 2L, "seeds")]
+    public void AnEmptyValueNamesItsField(string line, long at, string field)
+    {
+        // Issue 21 item 4: these ended in a NullReferenceException / ArgumentNullException with a stack trace.
+        var error = Fails("experiment: x\n" + line + "datasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(at));
+        Assert.That(error.Message, Does.Contain(field));
+    }
+
+    [Test]
+    public void AnUnclosedFlowListIsAYamlErrorWithItsLine()
+    {
+        var error = Fails("experiment: x\nseeds: [0\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Message, Does.Contain("not valid YAML").And.Contain("not closed"));
+        Assert.That((error.Line, error.Column), Is.EqualTo((2L, 8L)), "the bracket that is never closed");
+    }
 }
