@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using AnomalyBench.Datasets;
 using AnomalyBench.Methods;
+using AnomalyBench.Methods.Backbones;
+using AnomalyBench.Torch;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -139,6 +142,8 @@ public static class ConfigLoader
                 }
             }
             var resolved = (MethodOptions)options;
+            // Before the method's own checks, which cannot point at the field.
+            CheckBackbones(resolved, f => fields.TryGetValue(f, out var node) ? node.Value : null, item, binder, name);
             try
             {
                 resolved.Validate();
@@ -168,6 +173,66 @@ public static class ConfigLoader
         return entries;
     }
 
+    /// <summary>
+    /// What the fit would otherwise find one job at a time, after other jobs have trained (issue 21): an unknown
+    /// backbone, a <c>weights:</c> value no <see cref="WeightsSource"/> rule knows (not every method's Validate checks
+    /// it), and <c>layers</c> the backbone has no stage of. Stage names come from the network itself, built once per
+    /// backbone without weights, so this list cannot drift from what <see cref="Backbone.forward_stages"/> accepts.
+    /// </summary>
+    private static void CheckBackbones(MethodOptions options, Func<string, YamlNode?> fieldNode, YamlNode item, YamlBinder binder, string name)
+    {
+        if (options is not IBackboneOptions b) return;
+        YamlNode At(params string[] fields) => fields.Select(fieldNode).FirstOrDefault(n => n is not null) ?? item;
+        foreach (var backbone in b.Backbones)
+        {
+            if (BackboneCatalog.Find(backbone) is null)
+                throw binder.Error(At("backbone", "ensemble"),
+                    $"method '{name}': unknown backbone '{backbone}'; known: {string.Join(", ", BackboneCatalog.All.Select(k => k.Name))}");
+        }
+        try
+        {
+            WeightsSource.Validate(b.Weights, b.Backbones);
+        }
+        catch (ArgumentException e)
+        {
+            throw binder.Error(At("weights"), $"method '{name}': {e.Message}");
+        }
+        if (options.GetType().GetProperty("Layers")?.GetValue(options) is not IReadOnlyList<string> layers) return;
+        foreach (var backbone in b.Backbones.Distinct())
+        {
+            var stages = StagesOf(backbone);
+            var unknown = layers.FirstOrDefault(l => !stages.Contains(l));
+            if (unknown is not null)
+                throw binder.Error(At("layers"), $"method '{name}': backbone '{backbone}' has no stage '{unknown}'; its stages are {string.Join(", ", stages)}");
+        }
+    }
+
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> s_stages = new();
+
+    private static IReadOnlyList<string> StagesOf(string backbone) => s_stages.GetOrAdd(backbone, n =>
+    {
+        using var network = BackboneCatalog.Get(n).Build(false);
+        return network.stage_names.ToArray();
+    });
+
+    /// <summary>The generator's own checks (<see cref="SyntheticOptions.Validate"/>), made here so that they get a line and come before any job.</summary>
+    private static void CheckSynthetic(DatasetConfig dataset, YamlNode node, YamlBinder binder)
+    {
+        var options = dataset.Synthetic ?? new SyntheticOptions();
+        if (dataset.Categories is not ["all"]) options = options with { Categories = dataset.Categories };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var fields = (node as YamlMappingNode)?.Children.ToDictionary(p => (p.Key as YamlScalarNode)?.Value ?? "", p => p.Value) ?? [];
+            var at = e.Message.Contains("categor", StringComparison.Ordinal) && fields.TryGetValue("categories", out var c) ? c
+                : fields.TryGetValue("synthetic", out var s) ? s : node;
+            throw binder.Error(at, $"data set '{dataset.DisplayName}': {e.Message}");
+        }
+    }
+
     /// <summary>The suffix of a method entry's default name under <c>selection: best_test_epoch</c> (<c>cfa_best_test_epoch</c>).</summary>
     public const string TestSetSelectionName = "best_test_epoch";
 
@@ -179,14 +244,20 @@ public static class ConfigLoader
             throw binder.Error(At("experiment"), $"experiment '{config.Experiment}' {ConfigPaths.FolderNameRule}: it names the results folder <output>/<experiment>");
         if (config.Device != "auto")
         {
+            Device device;
             try
             {
-                AnomalyBench.Torch.Device.Parse(config.Device);
+                device = Device.Parse(config.Device);
             }
             catch (FormatException e)
             {
                 throw binder.Error(At("device"), e.Message + " or auto");
             }
+            // Otherwise every job fails, one after another, with libtorch's dispatcher message (issue 21).
+            if (device.Type == DeviceType.CUDA && !torch.cuda.is_available())
+                throw binder.Error(At("device"), $"device: {config.Device}, but this libtorch has no CUDA or sees no GPU; use device: cpu, or auto to take a GPU when there is one");
+            if (device.Type == DeviceType.CUDA && device.Index >= torch.cuda.device_count())
+                throw binder.Error(At("device"), $"device: {config.Device}, but there are only {torch.cuda.device_count()} GPU(s) (cuda:0 to cuda:{torch.cuda.device_count() - 1})");
         }
         if (config.Threads is < 1) throw binder.Error(At("threads"), $"threads must be at least 1, got {config.Threads}");
         if (config.Seeds.Count == 0) throw binder.Error(At("seeds"), "seeds must list at least one seed");
@@ -208,6 +279,7 @@ public static class ConfigLoader
             if (d.Name is not null && !ConfigPaths.IsOneFolderName(d.Name))
                 throw binder.Error(node, $"data set name '{d.Name}' {ConfigPaths.FolderNameRule}: it names the data set's results folder");
             if (d.Categories.Count == 0) throw binder.Error(node, $"data set '{d.DisplayName}' lists no categories (use [all] for every one)");
+            if (d.Kind == "synthetic") CheckSynthetic(d, node, binder);
             if (config.Datasets.Take(i).Any(o => o.DisplayName == d.DisplayName))
                 throw binder.Error(node, $"two data sets are named '{d.DisplayName}'; give one a different 'name:'");
         }

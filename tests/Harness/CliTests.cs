@@ -56,4 +56,26 @@ public class MethodsCommandTests
         Assert.That(code, Is.EqualTo(1));
         Assert.That(error.ToString(), Does.Contain("known methods: fake"));
     }
+
+    [Test]
+    public void ValidateAndRunRefuseWhatAJobWouldRejectBeforeAnyJobStarts()
+    {
+        // Issue 21 item 5: run must make these checks before the first job, not after others have trained.
+        var dir = Directory.CreateTempSubdirectory("anomalybench-cli-").FullName;
+        try
+        {
+            var path = TinyExperiment.Write(dir, "  - key: fake\n    profile: quick", categories: "[fabric, fabrik]");
+            foreach (var command in new[] { "validate", "run" })
+            {
+                var (code, _, error) = CliRun.Run(FakeMethod.Registry, command, path);
+                Assert.That(code, Is.EqualTo(2), $"{command}: {error}");
+                Assert.That(error, Does.Contain($"{path}:9:").And.Contain("unknown synthetic category 'fabrik'"), command);
+            }
+            Assert.That(Directory.Exists(Path.Combine(dir, "results")), Is.False, "nothing ran, nothing was written");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

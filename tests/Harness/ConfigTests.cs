@@ -170,4 +170,36 @@ public class ConfigTests
         Assert.That(error.Message, Does.Contain("not valid YAML").And.Contain("not closed"));
         Assert.That((error.Line, error.Column), Is.EqualTo((2L, 8L)), "the bracket that is never closed");
     }
+
+    [TestCase("patchcore", "backbone: resnet19", "unknown backbone 'resnet19'")]
+    [TestCase("patchcore", "layers: [layer2, layer5]", "no stage 'layer5'")]
+    [TestCase("rd4ad", "weights: imagenet21k", "weights must be one of")]
+    public void ABackboneSettingTheFitWouldRejectIsAFileLineError(string key, string field, string expected)
+    {
+        // Issue 21 item 5: these passed validate and failed one job at a time after others had trained.
+        var path = Path.Combine(_dir, "experiment.yaml");
+        File.WriteAllText(path, $"experiment: x\ndevice: cpu\ndatasets: [{{kind: mvtec}}]\nmethods:\n  - key: {key}\n    {field}\n");
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path, MethodRegistry.Default, s_kinds))!;
+        Assert.That(error.Line, Is.EqualTo(6L), error.Message);
+        Assert.That(error.Message, Does.Contain(expected).And.Contain($"method '{key}'"));
+    }
+
+    [TestCase("synthetic: {image_size: -64}", "image_size must be between 32 and 2048")]
+    [TestCase("synthetic: {train_count: 0}", "train_count must be at least 1")]
+    [TestCase("categories: [fabrik]", "unknown synthetic category 'fabrik'")]
+    public void ASyntheticSettingTheGeneratorWouldRejectIsAFileLineError(string field, string expected)
+    {
+        var error = Fails($"experiment: x\ndevice: cpu\ndatasets:\n  - kind: synthetic\n    {field}\nmethods: [{{key: fake}}]\n");
+        Assert.That(error.Line, Is.EqualTo(5L), error.Message);
+        Assert.That(error.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void CudaOnABuildWithoutCudaIsAFileLineError()
+    {
+        if (AnomalyBench.Torch.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA: the check has nothing to refuse");
+        var error = Fails("experiment: x\ndevice: cuda\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(2L), error.Message);
+        Assert.That(error.Message, Does.Contain("no CUDA").And.Contain("device: cpu"));
+    }
 }
