@@ -32,6 +32,24 @@ public class CliTests
         Assert.That(code, Is.Zero);
         Assert.That(output, Does.Contain("libtorch").And.Contain("intra-op threads").And.Contain("BLAS"));
     }
+
+    [Test]
+    public void DatasetsVerifyReportsSelfReferencingAndDanglingLinksAsErrors()
+    {
+        // Issue 21 item 6: --verify died with an unhandled IOException on these; run already names the file.
+        using var tree = new AnomalyBench.Tests.Datasets.TempTree();
+        tree.MVTecCategory("screw");
+        var loop = tree.Path("screw", "test", "good", "000.png");
+        File.Delete(loop);
+        File.CreateSymbolicLink(loop, loop);
+        var dangling = tree.Path("screw", "train", "good", "001.png");
+        File.Delete(dangling);
+        File.CreateSymbolicLink(dangling, tree.Path("no-such-file.png"));
+        var (code, output, error) = Run("datasets", tree.Root, "--kind", "mvtec", "--verify");
+        Assert.That(code, Is.EqualTo(1), output + error);
+        Assert.That(output, Does.Contain($"error: {loop}").And.Contain($"error: {dangling}"), output);
+        Assert.That(error, Does.Contain("2 error(s)"));
+    }
 }
 
 public class MethodsCommandTests
