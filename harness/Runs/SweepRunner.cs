@@ -74,6 +74,7 @@ public sealed class SweepRunner
         weights.CheckPackagedNetwork(pending.Select(j => j.Method.Name), _packagedNetworkFolder);
 
         var started = DateTimeOffset.Now;
+        CheckWritable();
         Manifest.Write(Layout, _config, device, started, finished: null);
         _progress.SweepStarted(pending.Count, jobs.Count - pending.Count);
         var failures = new List<string>();
@@ -124,20 +125,59 @@ public sealed class SweepRunner
         }
 
         var finishedRuns = ExperimentResults.Load(Layout, _config.Experiment);
-        if (shard is { Count: > 1 } part)
+        // A full disk (or a folder made read-only meanwhile) must not cost the summary of what did run, nor leave the
+        // manifest saying the sweep never finished (issue 21): each closing write that fails is a failure of the sweep.
+        try
         {
-            // Every shard would otherwise redo the whole report (bootstraps over every run) at its end, n times over:
-            // shards refresh the cheap CSV tables, the report is built once after all of them.
-            if (finishedRuns.Runs.Count > 0) Tables.Write(Layout, finishedRuns.Runs.Select(r => r.Result).ToList());
-            _progress.Warning($"shard {part}: tables updated; build the report once every shard has finished: harness report {Layout.Root}");
+            if (shard is { Count: > 1 } part)
+            {
+                // Every shard would otherwise redo the whole report (bootstraps over every run) at its end, n times over:
+                // shards refresh the cheap CSV tables, the report is built once after all of them.
+                if (finishedRuns.Runs.Count > 0) Tables.Write(Layout, finishedRuns.Runs.Select(r => r.Result).ToList());
+                _progress.Warning($"shard {part}: tables updated; build the report once every shard has finished: harness report {Layout.Root}");
+            }
+            else
+            {
+                ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+            }
         }
-        else
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+            failures.Add($"tables and report not written: {e.Message}; free space or fix permissions, then: harness report {Layout.Root}");
+            _progress.Warning(failures[^1]);
         }
         if (finishedRuns.Runs.Count > 0) _progress.Summary(ResultsSummary.Of(finishedRuns));
-        Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
+        try
+        {
+            Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"{Layout.Manifest} not updated: {e.Message}");
+            _progress.Warning(failures[^1]);
+        }
         return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
+    }
+
+    /// <summary>
+    /// Creates the results folder and writes a probe file in it, so that a read-only folder or an <c>output:</c> below a
+    /// regular file is one message naming the field, before anything trains, not a bare I/O error (issue 21).
+    /// </summary>
+    /// <exception cref="IOException">the folder cannot be created or written.</exception>
+    private void CheckWritable()
+    {
+        try
+        {
+            Directory.CreateDirectory(Layout.Root);
+            var probe = Path.Combine(Layout.Root, $".write-test.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{_configFile}: output: '{_config.Output}': cannot write the results folder {Layout.Root} ({e.Message}); " +
+                "point output: at a folder you can write", e);
+        }
     }
 
     private string RunJob(TrainingJob job, IDatasetReader reader, Device device, WeightsStore store, CancellationToken cancellation)
