@@ -262,6 +262,8 @@ public static class ConfigLoader
         if (config.Threads is < 1) throw binder.Error(At("threads"), $"threads must be at least 1, got {config.Threads}");
         if (config.Seeds.Count == 0) throw binder.Error(At("seeds"), "seeds must list at least one seed");
         if (config.Seeds.Distinct().Count() != config.Seeds.Count) throw binder.Error(At("seeds"), "seeds lists a seed twice");
+        // The seed becomes libtorch's unsigned seed: -1 would silently be 18446744073709551615.
+        if (config.Seeds.Any(s => s < 0)) throw binder.Error(At("seeds"), $"seeds must be 0 or more, got {config.Seeds.First(s => s < 0)}");
         if (config.Evaluation.ProLimit is <= 0 or > 1)
             throw binder.Error(At("evaluation"), $"evaluation.pro_limit must be in (0, 1], got {config.Evaluation.ProLimit}");
         if (config.Report.BootstrapReplicates < 1)

@@ -80,6 +80,7 @@ public sealed class SweepRunner
         var failures = new List<string>();
         var finished = 0;
         var locked = 0;
+        var finishedElsewhere = 0;
         var cancelled = false;
         for (var i = 0; i < pending.Count; i++)
         {
@@ -99,9 +100,12 @@ public sealed class SweepRunner
             }
             if (!force && job.Runs.All(Layout.IsFinished))
             {
-                // Another shard finished it after this one made its list.
+                // Another shard finished it after this one made its list: counted with the skipped ones, as it would
+                // have been had the list been made a moment later.
+                finishedElsewhere++;
                 continue;
             }
+            CleanLeftovers(job);
             _progress.JobStarted(i, job);
             try
             {
@@ -156,7 +160,7 @@ public sealed class SweepRunner
             failures.Add($"{Layout.Manifest} not updated: {e.Message}");
             _progress.Warning(failures[^1]);
         }
-        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
+        return new SweepSummary(jobs.Count, jobs.Count - pending.Count + finishedElsewhere, finished, failures, cancelled, locked);
     }
 
     /// <summary>
@@ -183,6 +187,15 @@ public sealed class SweepRunner
     private string RunJob(TrainingJob job, IDatasetReader reader, Device device, WeightsStore store, CancellationToken cancellation)
     {
         var categories = job.Categories.Select(reader.Read).ToList();
+        // A corrupt test image would otherwise be found when predicting, after the whole fit (issue 21); decoding the
+        // test set first is the check of harness datasets --verify and costs seconds. Training images fail the fit at once.
+        foreach (var category in categories)
+        {
+            var unreadable = DatasetVerifier.Verify(category with { Train = [] }).Where(issue => issue.IsError).ToList();
+            if (unreadable.Count > 0)
+                throw new InvalidDataException($"{unreadable.Count} test file(s) of '{category.Name}' cannot be read (checked before training): " +
+                    string.Join("; ", unreadable.Take(3).Select(issue => $"{issue.Path}: {issue.Message}")) + (unreadable.Count > 3 ? "; ..." : ""));
+        }
         var info = _registry.Get(job.Method.Key);
         var options = job.Method.Options with { Preprocessing = job.Dataset.Apply(job.Method.Options.Preprocessing) };
         var seed = (ulong)job.Seed;
@@ -363,6 +376,29 @@ public sealed class SweepRunner
                     continue;
                 }
                 _progress.Warning($"{metrics}: damaged ({e.InnerException?.Message ?? e.Message}); moved to {Path.GetFileName(aside)}, the run will be redone");
+            }
+        }
+    }
+
+    /// <summary>
+    /// What kills leave in a job's folders, removed when the job is redone under its lock: AtomicFile's half-written
+    /// <c>.NAME.&lt;guid&gt;.tmp</c> files, and all but the newest <c>run.lock.stale-*</c> (kept for inspection).
+    /// </summary>
+    private void CleanLeftovers(TrainingJob job)
+    {
+        foreach (var folder in job.Runs.Select(Layout.RunFolder).Append(Layout.ModelFolder(job)).Distinct().Where(Directory.Exists))
+        {
+            var stale = Directory.GetFiles(folder, RunLock.FileName + ".stale-*").OrderByDescending(File.GetLastWriteTimeUtc).Skip(1);
+            foreach (var leftover in Directory.GetFiles(folder, ".*.tmp").Concat(stale))
+            {
+                try
+                {
+                    File.Delete(leftover);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _progress.Warning($"{leftover}: left in place ({e.Message})");
+                }
             }
         }
     }

@@ -202,4 +202,13 @@ public class ConfigTests
         Assert.That(error.Line, Is.EqualTo(2L), error.Message);
         Assert.That(error.Message, Does.Contain("no CUDA").And.Contain("device: cpu"));
     }
+
+    [Test]
+    public void ANegativeSeedIsRefused()
+    {
+        // Issue 21 item 8: -1 was accepted and cast to the unsigned seed 18446744073709551615.
+        var error = Fails("experiment: x\nseeds: [0, -1]\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(2L), error.Message);
+        Assert.That(error.Message, Does.Contain("-1").And.Contain("0 or more"));
+    }
 }
