@@ -1,3 +1,4 @@
+using AnomalyBench.Methods;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Methods.Cfa;
 using AnomalyBench.Torch;
@@ -47,7 +48,7 @@ public class CfaBenchmarks
         _options = CfaOptions.Defaults(Profile == "paper" ? Methods.Profile.Paper : Methods.Profile.Quick);
         var store = WeightsStore.FromEnvironment();
         torch.manual_seed(0);
-        _extractor = new FeatureExtractor(store.Create(_options.Backbone, WeightsSource.Random(0)), _options.Layers).to(_device);
+        _extractor = new FeatureExtractor(store.Create(_options.Backbone, WeightsSource.Random(0)), _options.Layers, activation: _options.FeatureActivation).to(_device);
         _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD).to(_device);
         _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius).to(_device);
         _optimizer = new AdamW(_descriptor.parameters().Concat(_loss.parameters()), lr: _options.LearningRate, weight_decay: _options.WeightDecay, amsgrad: true);
@@ -78,7 +79,7 @@ public class CfaBenchmarks
         var phi = _descriptor.call(_options.Layers.Select(l => maps[l]).ToArray());
         var (b, h, w) = (phi.size(0), phi.size(2), phi.size(3));
         var scores = PatchScorer.Score(phi.flatten(2).transpose(1, 2), _bank, _options.K).view(b, h, w);
-        var anomaly = PatchScorer.AnomalyMap(scores, _input.size(2), _input.size(3), _options.Sigma);
+        var anomaly = PatchScoreMap.Upsample(scores, _input.size(2), _input.size(3), _options.Sigma);
         anomaly.amax([1, 2]);
         if (_device.Type == DeviceType.CUDA) torch.cuda.synchronize();
     }

@@ -11,7 +11,8 @@ namespace AnomalyBench.Datasets;
 /// (PIL's <c>Image.open(p).convert('RGB')</c> in every reference loader);</item>
 /// <item>resize, bilinear and antialiased, in PIL's order: a horizontal pass then a vertical
 /// pass, each rounded to 8 bits (Pillow's ImagingResample), so values match what
-/// torchvision's Resize gives on a PIL image to within one grey level;</item>
+/// torchvision's Resize gives on a PIL image to within one grey level; or, with
+/// <see cref="ResizeFilter.Lanczos"/>, PIL's Lanczos value for value (<see cref="PilLanczos"/>);</item>
 /// <item>centre crop at torchvision's offsets (<c>round((h − crop) / 2)</c>);</item>
 /// <item>at batch time: /255 and normalisation (<see cref="Normalization"/>).</item>
 /// </list>
@@ -67,7 +68,9 @@ public sealed class ImagePipeline
     {
         var (height, width) = ((int)rgb.size(1), (int)rgb.size(2));
         var (h, w) = ResizedSize(height, width);
-        using var resized = ResizeBilinearAntialiased(rgb, h, w);
+        using var resized = Preprocessing.ResizeFilter == ResizeFilter.Lanczos
+            ? PilLanczos.Resize(rgb, h, w)
+            : ResizeBilinearAntialiased(rgb, h, w);
         return CenterCrop(resized, OutputSize);
     }
 

@@ -114,6 +114,8 @@ public sealed record DatasetConfig
 
     public Normalization? Normalization { get; init; }
 
+    public ResizeFilter? ResizeFilter { get; init; }
+
     public string DisplayName => Name ?? Kind;
 
     /// <summary>A method's pre-processing with this data set's overrides applied.</summary>
@@ -123,5 +125,6 @@ public sealed record DatasetConfig
         Crop = Crop ?? method.Crop,
         ResizeMode = ResizeMode ?? method.ResizeMode,
         Normalization = Normalization ?? method.Normalization,
+        ResizeFilter = ResizeFilter ?? method.ResizeFilter,
     };
 }

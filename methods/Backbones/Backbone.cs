@@ -28,6 +28,17 @@ public abstract class Backbone : Module<Tensor, Tensor>
     public abstract FeatureMaps forward_stages(Tensor input, IReadOnlyList<string> stages);
 
     /// <summary>
+    /// <see cref="forward_stages(Tensor, IReadOnlyList{string})"/> with the stage outputs taken as
+    /// <paramref name="activation"/> says. Only a network of residual blocks has the pre-activation taps of
+    /// <see cref="FeatureActivation.LeakyRelu"/> (<see cref="ResNet"/> overrides this); others support only
+    /// <see cref="FeatureActivation.Relu"/>.
+    /// </summary>
+    public virtual FeatureMaps forward_stages(Tensor input, IReadOnlyList<string> stages, FeatureActivation activation) =>
+        activation == FeatureActivation.Relu
+            ? forward_stages(input, stages)
+            : throw new NotSupportedException($"{GetType().Name} has no pre-activation stage outputs: feature_activation {activation} needs a ResNet backbone");
+
+    /// <summary>
     /// Frees every layer after <paramref name="stage"/> (and the classifier), so that a feature extractor
     /// holds, moves and trains nothing it does not run. <see cref="Module{TInput, TOutput}.forward"/> is unusable afterwards.
     /// </summary>
@@ -87,8 +98,9 @@ public abstract class Backbone : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The end of a residual block: relu(h + identity), in place on <paramref name="h"/>, where the
-    /// identity is <paramref name="x"/> or its projection by <paramref name="downsample"/> (He et al. 2016, Eq. 1–2).
+    /// The end of a residual block: h + identity, in place on <paramref name="h"/>, where the identity is
+    /// <paramref name="x"/> or its projection by <paramref name="downsample"/> (He et al. 2016, Eq. 1–2). The
+    /// block's final ReLU is left to the caller (<see cref="IResidualBlock.forward_pre_activation"/> needs the sum).
     /// </summary>
     internal static Tensor AddResidual(Tensor h, Tensor x, Sequential? downsample)
     {
@@ -103,7 +115,7 @@ public abstract class Backbone : Module<Tensor, Tensor>
                 using var identity = downsample.call(x);
                 h.add_(identity);
             }
-            return h.relu_();
+            return h;
         }
         catch
         {

@@ -14,7 +14,7 @@ namespace AnomalyBench.Methods.Backbones;
 /// <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>downsample.0</c>, <c>downsample.1</c>.
 /// The ReLUs are applied in place and hold no state, so they are not registered as modules.
 /// </summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>
+public sealed class BasicBlock : Module<Tensor, Tensor>, IResidualBlock
 {
     /// <summary>Output channels over <c>planes</c>.</summary>
     public const int expansion = 1;
@@ -41,7 +41,11 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     public Sequential? downsample { get; }
     public long stride { get; }
 
-    public override Tensor forward(Tensor x)
+    /// <summary>relu(<see cref="forward_pre_activation"/>(x)): torchvision's block.</summary>
+    public override Tensor forward(Tensor x) => forward_pre_activation(x).relu_();
+
+    /// <summary>The residual sum before the final ReLU (CFA's official block output, cnn/resnet.py).</summary>
+    public Tensor forward_pre_activation(Tensor x)
     {
         // Each intermediate is disposed as soon as the next layer has read it.
         var h = Backbone.Consume(conv1.call(x), bn1).relu_();

@@ -17,7 +17,7 @@ namespace AnomalyBench.Methods.Backbones;
 /// State-dict keys <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>conv3</c>, <c>bn3</c>,
 /// <c>downsample.0</c>, <c>downsample.1</c>. The ReLUs are applied in place and hold no state.
 /// </summary>
-public sealed class Bottleneck : Module<Tensor, Tensor>
+public sealed class Bottleneck : Module<Tensor, Tensor>, IResidualBlock
 {
     /// <summary>Output channels over <c>planes</c>.</summary>
     public const int expansion = 4;
@@ -56,7 +56,11 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
     /// <summary>Channels of the inner 3x3 convolution.</summary>
     public long width { get; }
 
-    public override Tensor forward(Tensor x)
+    /// <summary>relu(<see cref="forward_pre_activation"/>(x)): torchvision's block.</summary>
+    public override Tensor forward(Tensor x) => forward_pre_activation(x).relu_();
+
+    /// <summary>The residual sum before the final ReLU (CFA's official block output, cnn/resnet.py).</summary>
+    public Tensor forward_pre_activation(Tensor x)
     {
         // Each intermediate is disposed as soon as the next layer has read it: at most two
         // activations of the block are alive at once.

@@ -24,8 +24,10 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
     /// <param name="backbone">the network; the extractor takes ownership (disposing it disposes the backbone).</param>
     /// <param name="stages">stage names of <see cref="Backbone.stage_names"/>, in the order the maps are returned.</param>
     /// <param name="trainable">false (frozen) for feature extraction, true for an encoder that is trained (ReContrast).</param>
-    public FeatureExtractor(Backbone backbone, IReadOnlyList<string> stages, bool trainable = false)
+    /// <param name="activation">which tensor each stage's map is (<see cref="FeatureActivation.LeakyRelu"/>: CFA's official taps).</param>
+    public FeatureExtractor(Backbone backbone, IReadOnlyList<string> stages, bool trainable = false, FeatureActivation activation = FeatureActivation.Relu)
     {
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown feature activation");
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentNullException.ThrowIfNull(stages);
         _stages = [.. stages];
@@ -40,9 +42,12 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
         if (_stages.Length == 0) throw new ArgumentException($"request at least one stage: {string.Join(", ", available)}", nameof(stages));
         if (_stages.Distinct(StringComparer.Ordinal).Count() != _stages.Length) throw new ArgumentException("a stage is requested twice", nameof(stages));
 
+        if (activation != FeatureActivation.Relu && backbone is not ResNet)
+            throw new ArgumentException($"{backbone.GetType().Name} has no pre-activation stage outputs: feature_activation {activation} needs a ResNet backbone", nameof(activation));
         backbone.truncate_after(available[deepest]);
         this.backbone = backbone;
         this.trainable = trainable;
+        this.activation = activation;
         register_module("backbone", backbone);
         channels = [.. _stages.Select(backbone.out_channels)];
         reductions = [.. _stages.Select(backbone.reduction)];
@@ -66,6 +71,9 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
 
     public bool trainable { get; }
 
+    /// <summary>Which tensor each returned map is: torchvision's ReLU'd stage output, or CFA's leaky ReLU of the pre-activation.</summary>
+    public FeatureActivation activation { get; }
+
     /// <summary>Where the backbone's weights came from; record it in every result that uses them.</summary>
     public WeightsProvenance? provenance => backbone.provenance;
 
@@ -75,8 +83,8 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
     /// <summary>The requested stages' maps [N, C_s, H/r_s, W/r_s]; the caller disposes them.</summary>
     public override FeatureMaps forward(Tensor input)
     {
-        if (trainable) return backbone.forward_stages(input, _stages);
-        using (torch.no_grad()) return backbone.forward_stages(input, _stages);
+        if (trainable) return backbone.forward_stages(input, _stages, activation);
+        using (torch.no_grad()) return backbone.forward_stages(input, _stages, activation);
     }
 
     private static int IndexOf(IReadOnlyList<string> names, string name)
@@ -89,12 +97,13 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
     }
 
     /// <summary>A frozen extractor of <paramref name="stages"/> of the store's <paramref name="backbone"/> (the backbone is freed if this fails).</summary>
-    public static FeatureExtractor Create(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsSource source)
+    public static FeatureExtractor Create(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsSource source,
+        FeatureActivation activation = FeatureActivation.Relu)
     {
         var network = store.Create(backbone, source);
         try
         {
-            return new FeatureExtractor(network, stages);
+            return new FeatureExtractor(network, stages, activation: activation);
         }
         catch
         {
@@ -107,10 +116,11 @@ public sealed class FeatureExtractor : Module<Tensor, FeatureMaps>
     /// The extractor a checkpoint's state was fitted on: the same seed, or the same pretrained file
     /// (checked by SHA-256, since fitted state only fits the weights it was computed with).
     /// </summary>
-    public static FeatureExtractor Restore(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsProvenance provenance, string checkpoint)
+    public static FeatureExtractor Restore(WeightsStore store, string backbone, IReadOnlyList<string> stages, WeightsProvenance provenance, string checkpoint,
+        FeatureActivation activation = FeatureActivation.Relu)
     {
         var source = provenance.Source;
-        var extractor = Create(store, backbone, stages, source);
+        var extractor = Create(store, backbone, stages, source, activation);
         if (!provenance.IsRandom && extractor.provenance?.Sha256 != provenance.Sha256)
         {
             var found = extractor.provenance;

@@ -178,8 +178,18 @@ public sealed class ResNet : Backbone
             return _fc.call(flat);
     }
 
-    public override FeatureMaps forward_stages(Tensor input, IReadOnlyList<string> stages)
+    public override FeatureMaps forward_stages(Tensor input, IReadOnlyList<string> stages) =>
+        forward_stages(input, stages, FeatureActivation.Relu);
+
+    /// <summary>
+    /// With <see cref="FeatureActivation.LeakyRelu"/>, a requested stage layer1..layer4 is returned as
+    /// leaky_relu(pre, 0.01) of its last block's residual sum <c>pre</c> (CFA's cnn/resnet.py), while the next stage
+    /// runs on relu(pre), torchvision's stage output, exactly as the official blocks do with their leading F.relu.
+    /// The stem ends in a max-pool of ReLU'd values, so its map is the same under both activations.
+    /// </summary>
+    public override FeatureMaps forward_stages(Tensor input, IReadOnlyList<string> stages, FeatureActivation activation)
     {
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown feature activation");
         var indices = StageIndices(stages);
         var deepest = indices.Max();
         var outputs = new Tensor?[deepest + 1];
@@ -188,12 +198,25 @@ public sealed class ResNet : Backbone
         {
             for (var k = 0; k <= deepest; k++)
             {
-                var next = k == 0 ? forward_stem(input) : _layers[k - 1].call(h!);
-                // An activation nobody asked for is freed as soon as the next stage has read it.
-                if (h is not null && Array.IndexOf(indices, k - 1) < 0) h.Dispose();
+                var requested = Array.IndexOf(indices, k) >= 0;
+                Tensor next;
+                if (k > 0 && requested && activation == FeatureActivation.LeakyRelu)
+                {
+                    using var pre = forward_pre_activation(_layers[k - 1], h!);
+                    outputs[k] = nn.functional.leaky_relu(pre, 0.01);
+                    next = pre.relu();
+                }
+                else
+                {
+                    next = k == 0 ? forward_stem(input) : _layers[k - 1].call(h!);
+                    if (requested) outputs[k] = next;
+                }
+                // An activation that is not returned is freed as soon as the next stage has read it.
+                if (h is not null && !ReferenceEquals(h, outputs[k - 1])) h.Dispose();
                 h = next;
-                if (Array.IndexOf(indices, k) >= 0) outputs[k] = h;
             }
+            // The deepest stage's input to a next stage (relu(pre) under LeakyRelu) is not returned.
+            if (!ReferenceEquals(h, outputs[deepest])) h!.Dispose();
             var maps = new FeatureMaps();
             for (var k = 0; k < indices.Length; k++) maps.Add(stages[k], outputs[indices[k]]!);
             return maps;
@@ -203,6 +226,29 @@ public sealed class ResNet : Backbone
             h?.Dispose();
             foreach (var t in outputs) t?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A stage's blocks, the last one's residual sum returned before its ReLU (each intermediate disposed as read).</summary>
+    private static Tensor forward_pre_activation(Sequential stage, Tensor x)
+    {
+        var count = stage.Count;
+        var h = x;
+        for (var b = 0; b < count - 1; b++)
+        {
+            var y = stage[b].call(h);
+            if (!ReferenceEquals(h, x)) h.Dispose();
+            h = y;
+        }
+        var last = stage[count - 1] as IResidualBlock
+            ?? throw new InvalidOperationException($"{stage[count - 1].GetType().Name} is not a residual block: it has no pre-activation output");
+        try
+        {
+            return last.forward_pre_activation(h);
+        }
+        finally
+        {
+            if (!ReferenceEquals(h, x)) h.Dispose();
         }
     }
 

@@ -83,7 +83,7 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
         var source = WeightsSource.Resolve(_options.Weights, context.Weights, _options.Backbone, context.Seed);
         try
         {
-            _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source);
+            _extractor = FeatureExtractor.Create(context.Weights, _options.Backbone, _options.Layers, source, _options.FeatureActivation);
             _extractor.to(context.Device);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD).to(context.Device);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius).to(context.Device);
@@ -228,7 +228,7 @@ public sealed class CfaMethod : IAnomalyMethod, IStagedPrediction
         try
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path, _options.FeatureActivation);
             _descriptor = new Descriptor(_extractor.channels.Sum(), _options.GammaD);
             _loss = new CoupledHypersphereLoss(_options.K, _options.J, _options.Alpha, _options.Nu, _options.Radius, _options.TrainRadius);
             MethodCheckpoint.LoadModule(path, state, DescriptorPrefix, _descriptor);

@@ -3,6 +3,7 @@
 // (sungwool/CFA_for_anomaly_localization, trainer_cfa.py and utils/cfa.py), which produced the published numbers.
 
 using AnomalyBench.Datasets;
+using AnomalyBench.Methods.Backbones;
 
 namespace AnomalyBench.Methods.Cfa;
 
@@ -12,10 +13,13 @@ namespace AnomalyBench.Methods.Cfa;
 /// </summary>
 public sealed record CfaOptions : MethodOptions, IBackboneOptions
 {
-    /// <summary>Official pre-processing ("R+C"): Resize(256) → CenterCrop(224), ImageNet normalisation; batch 4 (trainer_cfa.py).</summary>
+    /// <summary>
+    /// Official pre-processing ("R+C", datasets/mvtec.py): Resize(256, Image.ANTIALIAS) → CenterCrop(224), ImageNet
+    /// normalisation; batch 4 (trainer_cfa.py). ANTIALIAS is PIL's Lanczos filter, hence <see cref="ResizeFilter.Lanczos"/>.
+    /// </summary>
     public CfaOptions()
     {
-        Preprocessing = new Preprocessing(256, 224, ResizeMode.ShorterSide);
+        Preprocessing = new Preprocessing(256, 224, ResizeMode.ShorterSide, ResizeFilter: ResizeFilter.Lanczos);
         BatchSize = 4;
     }
 
@@ -24,6 +28,14 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
 
     /// <summary>The stages {C2, C3, C4} (§4.1). The first sets the patch grid; the others are upsampled to it.</summary>
     public IReadOnlyList<string> Layers { get; init; } = ["layer1", "layer2", "layer3"];
+
+    /// <summary>
+    /// Which tensor each stage's feature map is. <see cref="Backbones.FeatureActivation.LeakyRelu"/> (default): the
+    /// official cnn/resnet.py's <c>F.leaky_relu</c> (slope 0.01) of the stage's residual sum before its final ReLU,
+    /// so negative sums survive scaled by 0.01. <see cref="Backbones.FeatureActivation.Relu"/>: torchvision's stage
+    /// output (anomalib's CFA and every other method here).
+    /// </summary>
+    public FeatureActivation FeatureActivation { get; init; } = FeatureActivation.LeakyRelu;
 
     /// <summary><c>auto</c>, <c>pretrained</c>, <c>cntk</c> (resnet18 only) or <c>random</c>; see <see cref="Backbones.WeightsSource.Resolve"/>.</summary>
     public string Weights { get; init; } = "auto";
@@ -82,7 +94,12 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
     public static CfaOptions Defaults(Profile profile) => profile switch
     {
         Profile.Paper => new CfaOptions(),
-        Profile.Quick => new CfaOptions { Backbone = "resnet18", Preprocessing = new Preprocessing(146, 128, ResizeMode.ShorterSide), Epochs = 3 },
+        Profile.Quick => new CfaOptions
+        {
+            Backbone = "resnet18",
+            Preprocessing = new Preprocessing(146, 128, ResizeMode.ShorterSide, ResizeFilter: ResizeFilter.Lanczos),
+            Epochs = 3,
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "unknown profile"),
     };
 
@@ -93,6 +110,7 @@ public sealed record CfaOptions : MethodOptions, IBackboneOptions
         if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer1, layer2, layer3]");
         if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
         Backbones.WeightsSource.Validate(Weights, [Backbone]);
+        if (!Enum.IsDefined(FeatureActivation)) throw new ArgumentException($"feature_activation must be leaky_relu or relu, got {FeatureActivation}");
         if (GammaD < 1) throw new ArgumentException($"gamma_d must be at least 1, got {GammaD}");
         if (GammaC < 1) throw new ArgumentException($"gamma_c must be at least 1, got {GammaC}");
         if (KMeansIterations < 0) throw new ArgumentException($"k_means_iterations must be 0 (k-means++ seeding only) or more, got {KMeansIterations}");

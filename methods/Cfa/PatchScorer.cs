@@ -28,23 +28,14 @@ public static class PatchScorer
     }
 
     /// <summary>
-    /// [B, h, w] patch scores → [B, height, width]: bilinear upsampling (align_corners=False), then the project's
-    /// scipy-equal Gaussian (reflect border, truncate 4) unless <paramref name="sigma"/> is 0.
+    /// The anomaly map of [B, h, w] patch scores (<see cref="PatchScoreMap.Upsample"/>: bilinear, align_corners=False,
+    /// then the σ Gaussian, as trainer_cfa.py) and its maximum as each image's score (official cal_img_roc).
     /// </summary>
-    public static Tensor AnomalyMap(Tensor patchScores, long height, long width, double sigma)
-    {
-        using var scope = torch.NewDisposeScope();
-        var maps = functional.interpolate(patchScores.unsqueeze(1), [height, width], mode: "bilinear", align_corners: false);
-        if (sigma > 0) maps = functional.gaussian_blur(maps, sigma);
-        return maps.squeeze(1).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The <see cref="AnomalyMap"/> of [B, h, w] patch scores and its maximum as each image's score (official cal_img_roc).</summary>
     public static Prediction Predict(Tensor patchScores, long height, long width, double sigma)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var maps = AnomalyMap(patchScores, height, width, sigma);
+        var maps = PatchScoreMap.Upsample(patchScores, height, width, sigma);
         return new Prediction(maps, maps.amax([1, 2]));
     }
 }

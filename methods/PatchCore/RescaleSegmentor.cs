@@ -4,7 +4,6 @@
 // (F.interpolate bilinear, align_corners=False, then scipy.ndimage.gaussian_filter(σ=4) per map).
 
 using AnomalyBench.Torch;
-using static AnomalyBench.Torch.torch.nn;
 
 namespace AnomalyBench.Methods.PatchCore;
 
@@ -12,15 +11,9 @@ namespace AnomalyBench.Methods.PatchCore;
 public static class RescaleSegmentor
 {
     /// <summary>
-    /// [B, h, w] patch scores → [B, height, width]: bilinear upsampling (align_corners=False), then the
-    /// project's one scipy-compatible Gaussian (<see cref="torch.nn.functional.gaussian_blur"/>, reflect
-    /// border, truncate 4) unless <paramref name="sigma"/> is 0.
+    /// [B, h, w] patch scores → [B, height, width]: the official convert_to_segmentation is the same function as
+    /// CFA's map, so both are <see cref="PatchScoreMap.Upsample"/> (one implementation, one set of tests).
     /// </summary>
-    public static Tensor ConvertToSegmentation(Tensor patchScores, long height, long width, double sigma)
-    {
-        using var scope = torch.NewDisposeScope();
-        var maps = functional.interpolate(patchScores.unsqueeze(1), [height, width], mode: "bilinear", align_corners: false);
-        if (sigma > 0) maps = functional.gaussian_blur(maps, sigma);
-        return maps.squeeze(1).MoveToOuterDisposeScope();
-    }
+    public static Tensor ConvertToSegmentation(Tensor patchScores, long height, long width, double sigma) =>
+        PatchScoreMap.Upsample(patchScores, height, width, sigma);
 }

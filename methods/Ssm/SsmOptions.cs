@@ -125,12 +125,13 @@ public sealed record SsmOptions : MethodOptions
 
     /// <summary>
     /// RIAD's MVTec AD setting, the labelled stand-in for SSM's unpublished one (plutoyuxie/Reconstruction-by-inpainting-…
-    /// train.py, datasets/mvtec.py): 256 px, Normalize(0.5, 0.5), k = 2, 4, 8, 16, batch 4, up to 300 epochs, lr × 0.1 at
+    /// train.py, datasets/mvtec.py): 256 px with PIL's ANTIALIAS (Lanczos), Normalize(0.5, 0.5), k = 2, 4, 8, 16, batch 4, up to 300 epochs, lr × 0.1 at
     /// epoch 250, early stopping (patience 20) on 20 % of the training images. experiments/ssm-mvtec.yaml sets the same fields.
     /// </summary>
     public static SsmOptions RiadMVTec() => new()
     {
-        Preprocessing = new Preprocessing(256, Normalization: Normalization.None),
+        // RIAD datasets/mvtec.py: Resize(256, Image.ANTIALIAS), i.e. PIL's Lanczos.
+        Preprocessing = new Preprocessing(256, Normalization: Normalization.None, ResizeFilter: ResizeFilter.Lanczos),
         SymmetricInputs = true,
         KValues = [2, 4, 8, 16],
         BatchSize = 4,

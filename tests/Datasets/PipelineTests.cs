@@ -162,6 +162,55 @@ public class PipelineTests
         Assert.That(new Preprocessing(), Is.EqualTo(new Preprocessing(256, null, ResizeMode.Square, Normalization.ImageNet)));
     }
 
+    // PIL's Image.resize(..., Image.LANCZOS) of Pattern(h, w), from tests/Datasets/pil_lanczos_reference.py (channel-major [3, H, W]).
+    // Pillow 9.4.0
+    // Down: 11x13 -> 4x5
+    private static readonly byte[] s_lanczosDown = [146, 173, 49, 130, 189, 154, 181, 56, 142, 197, 162, 189, 67, 135, 203, 170, 195, 83, 63, 198, 94, 215, 112, 71, 201, 86, 208, 133, 38, 158, 36, 172, 152, 48, 170, 47, 182, 159, 55, 177, 55, 113, 195, 71, 97, 63, 120, 203, 78, 108, 71, 133, 210, 98, 43, 89, 75, 199, 114, 29];
+    // Up: 5x7 -> 9x12
+    private static readonly byte[] s_lanczosUp = [0, 72, 217, 240, 185, 169, 155, 135, 120, 99, 78, 68, 0, 73, 218, 241, 186, 170, 156, 136, 121, 100, 79, 69, 0, 75, 220, 243, 188, 172, 158, 138, 123, 102, 81, 71, 0, 77, 222, 245, 190, 174, 160, 140, 125, 104, 83, 73, 0, 78, 223, 246, 191, 175, 161, 141, 126, 105, 84, 74, 0, 79, 224, 247, 192, 176, 162, 142, 127, 106, 85, 75, 0, 81, 226, 249, 194, 178, 164, 144, 129, 108, 87, 77, 0, 83, 228, 251, 196, 180, 166, 146, 131, 110, 89, 79, 0, 84, 229, 252, 197, 181, 167, 147, 132, 111, 90, 80, 60, 21, 13, 143, 255, 239, 196, 184, 169, 148, 127, 117, 61, 22, 14, 144, 255, 240, 197, 185, 170, 149, 128, 118, 63, 24, 16, 146, 255, 242, 199, 187, 172, 151, 130, 120, 65, 26, 18, 148, 255, 244, 201, 189, 174, 153, 132, 122, 66, 27, 19, 149, 255, 245, 202, 190, 175, 154, 133, 123, 67, 28, 20, 150, 255, 246, 203, 191, 176, 155, 134, 124, 69, 30, 22, 152, 255, 248, 205, 193, 178, 157, 136, 126, 71, 32, 24, 154, 255, 250, 207, 195, 180, 159, 138, 128, 72, 33, 25, 155, 255, 251, 208, 196, 181, 160, 139, 129, 100, 90, 69, 55, 25, 0, 62, 210, 248, 195, 172, 166, 101, 91, 70, 56, 26, 0, 63, 211, 249, 196, 173, 167, 103, 93, 72, 58, 28, 0, 65, 213, 251, 198, 175, 169, 105, 95, 74, 60, 30, 0, 67, 215, 253, 200, 177, 171, 106, 96, 75, 61, 31, 0, 68, 216, 254, 201, 178, 172, 107, 97, 76, 62, 32, 0, 69, 217, 255, 202, 179, 173, 109, 99, 78, 64, 34, 0, 71, 219, 255, 204, 181, 175, 111, 101, 80, 66, 36, 0, 73, 221, 255, 206, 183, 177, 112, 102, 81, 67, 37, 0, 74, 222, 255, 207, 184, 178];
+    // WidthOnly: 11x13 -> 11x6
+    private static readonly byte[] s_lanczosWidthOnly = [128, 188, 100, 30, 182, 169, 131, 191, 103, 33, 185, 172, 134, 194, 106, 36, 188, 175, 137, 197, 109, 39, 191, 178, 140, 200, 112, 42, 194, 181, 143, 203, 115, 45, 197, 184, 146, 206, 118, 48, 200, 187, 149, 209, 121, 51, 203, 190, 152, 212, 127, 41, 92, 203, 155, 215, 130, 44, 95, 206, 158, 218, 133, 47, 98, 209, 60, 214, 158, 66, 117, 228, 63, 217, 161, 69, 120, 231, 66, 220, 161, 89, 30, 184, 69, 223, 164, 92, 33, 187, 72, 226, 167, 95, 36, 190, 25, 136, 187, 95, 39, 193, 28, 139, 190, 98, 42, 196, 31, 142, 193, 101, 45, 199, 34, 145, 196, 104, 48, 202, 37, 148, 199, 107, 51, 205, 40, 151, 202, 110, 54, 208, 69, 56, 208, 138, 50, 110, 72, 59, 211, 141, 53, 113, 75, 62, 214, 144, 56, 116, 78, 65, 217, 147, 59, 119, 81, 68, 220, 150, 62, 122, 84, 71, 223, 153, 65, 125, 87, 74, 226, 152, 84, 18, 90, 77, 229, 155, 87, 21, 93, 80, 232, 158, 90, 24, 111, 24, 150, 179, 90, 27, 114, 27, 153, 182, 93, 30];
+
+    /// <summary>The generator's test image: ((7i + 13j + 29c) · 37) mod 256, uint8 [3, h, w].</summary>
+    private static Tensor Pattern(int height, int width)
+    {
+        var pixels = new byte[3 * height * width];
+        for (var c = 0; c < 3; c++)
+            for (var i = 0; i < height; i++)
+                for (var j = 0; j < width; j++) pixels[(c * height + i) * width + j] = (byte)((7 * i + 13 * j + 29 * c) * 37 % 256);
+        return torch.from_array(pixels, [3, height, width]);
+    }
+
+    [TestCase(11, 13, 4, 5, "Down")]
+    [TestCase(5, 7, 9, 12, "Up")]
+    [TestCase(11, 13, 11, 6, "WidthOnly")]
+    public void LanczosResizeMatchesPilValueForValue(int height, int width, int toHeight, int toWidth, string name)
+    {
+        // Down-scaling by 2.75 x 2.6 stretches the filter (support 3·scale); up-scaling rings past 0 and 255 and
+        // clips; the third case runs only the horizontal pass. Every value must be PIL's, not within a grey level.
+        var expected = name switch { "Down" => s_lanczosDown, "Up" => s_lanczosUp, _ => s_lanczosWidthOnly };
+        using var image = Pattern(height, width);
+        using var resized = PilLanczos.Resize(image, toHeight, toWidth);
+        Assert.That(resized.shape, Is.EqualTo(new long[] { 3, toHeight, toWidth }));
+        Assert.That(resized.dtype, Is.EqualTo(ScalarType.Byte));
+        Assert.That(resized.data<byte>(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void LanczosIsThePipelinesResizeWhenAskedAndDiffersFromBilinear()
+    {
+        // CFA's official Resize(256, Image.ANTIALIAS) → CenterCrop(224), at 11x13 → shorter side 4 → crop 4.
+        using var image = Pattern(11, 13);
+        var lanczos = new ImagePipeline(new Preprocessing(4, 4, ResizeMode.ShorterSide, Normalization.None, ResizeFilter.Lanczos));
+        Assert.That(lanczos.ResizedSize(11, 13), Is.EqualTo((4, 4)), "int(4 · 13 / 11) = 4");
+        using var viaPipeline = lanczos.ResizeAndCrop(image);
+        using var direct = PilLanczos.Resize(image, 4, 4);
+        Assert.That(viaPipeline.data<byte>(), Is.EqualTo(direct.data<byte>()));
+        using var bilinear = new ImagePipeline(new Preprocessing(4, 4, ResizeMode.ShorterSide, Normalization.None)).ResizeAndCrop(image);
+        Assert.That(bilinear.data<byte>(), Is.Not.EqualTo(direct.data<byte>()));
+        Assert.That(new Preprocessing().ResizeFilter, Is.EqualTo(ResizeFilter.Bilinear), "bilinear stays the default of every other method");
+    }
+
     [Test]
     public void ImageNetStatisticsLiveInOnePlace()
     {

@@ -59,6 +59,17 @@ public class ConfigTests
     }
 
     [Test]
+    public void ResizeFilterIsAPreProcessingFieldOfMethodsAndDataSets()
+    {
+        var method = (FakeOptions)Load(Valid.Replace("    crop: 48", "    crop: 48\n    resize_filter: lanczos")).Methods.Single().Options;
+        Assert.That(method.Preprocessing.ResizeFilter, Is.EqualTo(ResizeFilter.Lanczos), "a flat pre-processing field of a method entry");
+        var config = Load(Valid.Replace("    image_size: 96", "    image_size: 96\n    resize_filter: bilinear").Replace("    crop: 48", "    crop: 48\n    resize_filter: lanczos"));
+        var applied = config.Datasets[0].Apply(config.Methods.Single().Options.Preprocessing);
+        Assert.That(applied.ResizeFilter, Is.EqualTo(ResizeFilter.Bilinear), "the data set's override wins");
+        Assert.That(Fails(Valid.Replace("    crop: 48", "    crop: 48\n    resize_filter: bicubic")).Message, Does.Contain("lanczos"));
+    }
+
+    [Test]
     public void AnUnknownKeyReportsLineColumnAndTheValidKeys()
     {
         var error = Fails("experiment: x\nseedz: [1]\nmethods: [{key: fake}]\ndatasets: [{kind: mvtec}]\n");

@@ -31,6 +31,8 @@ public class ExperimentFilesTests
         var file = Files().Single(f => Path.GetFileName(f) == "ssm-mvtec.yaml");
         var options = (AnomalyBench.Methods.Ssm.SsmOptions)ConfigLoader.Load(file, MethodRegistry.Default, DatasetReaders.Kinds).Methods.Single().Options;
         Assert.That((options.Preprocessing.OutputSize, options.KValues), Is.EqualTo((256, (IReadOnlyList<int>)[2, 4, 8, 16])));
+        Assert.That(options.Preprocessing.ResizeFilter, Is.EqualTo(ResizeFilter.Lanczos), "RIAD's Resize(256, Image.ANTIALIAS)");
+        Assert.That(options.Preprocessing, Is.EqualTo(AnomalyBench.Methods.Ssm.SsmOptions.RiadMVTec().Preprocessing));
         // 0.96 × (85/16384)/(21/4096): the perfect-reconstruction score at 256 px, k = 2..16 over the official one.
         Assert.That(options.Threshold, Is.EqualTo(0.96 * 340 / 336).Within(1e-9));
         Assert.That(options.Threshold, Is.EqualTo(AnomalyBench.Methods.Ssm.SsmOptions.RiadMVTec().Threshold).Within(1e-9));

@@ -91,16 +91,6 @@ public class CfaComponentTests
     }
 
     [Test]
-    public void RadiusStartsAtTheOfficialValueAndIsFrozenOnRequest()
-    {
-        using var trained = new CoupledHypersphereLoss(3, 3, 0.1, 1e-3, 1e-5);
-        Assert.That(trained.r.item<float>(), Is.EqualTo(1e-5f));
-        Assert.That(trained.r.requires_grad, Is.True);
-        using var frozen = new CoupledHypersphereLoss(3, 3, 0.1, 1e-3, 1e-5, trainRadius: false);
-        Assert.That(frozen.r.requires_grad, Is.False);
-    }
-
-    [Test]
     public void MemoryBankIsThePerLocationMeanOverAllBatches()
     {
         // Three batches of two [2, D=3, H=2, W=2] maps with values v = 100·image + 10·channel + location.

@@ -47,7 +47,8 @@ public class CfaMethodTests
     /// <summary>
     /// Issue 19's quality check on real ImageNet features: the quick profile (ResNet-18 layers 1–3, 3 epochs) with the
     /// packaged CNTK weights (<c>weights: auto</c> on an empty store), means of seeds 0–2. Measured on 2026-12-06 (2-core
-    /// CPU): generated pill I-AUROC 0.861 (0.865 / 0.854 / 0.865), P-AUROC 0.991; hazelnut_toy I-AUROC 1.000, P-AUROC 0.980.
+    /// CPU) with the official leaky-ReLU taps and Lanczos resize: generated pill I-AUROC 0.868 (0.875 / 0.865 / 0.865),
+    /// P-AUROC 0.990; hazelnut_toy I-AUROC 1.000, P-AUROC 0.981 (ReLU taps and bilinear resize: 0.861 / 0.991, 1.000 / 0.980).
     /// With seeded random weights CFA reached 0.9 on generated wood only at seed 0 with layers 1+2 and 8 epochs (seeds 1,
     /// 2: 0.698, 0.552): random features are what its per-location bank cannot absorb.
     /// </summary>
@@ -92,6 +93,51 @@ public class CfaMethodTests
         Assert.That(method.EpochLosses, Has.Count.EqualTo(4));
         Assert.That(method.EpochLosses[^1], Is.LessThan(method.EpochLosses[0]));
         Assert.That(method.Loss!.r.item<float>(), Is.GreaterThan(1e-5f), "r is trained (official code)");
+    }
+
+    /// <summary>
+    /// r is trained with φ by AdamW (lr 1e-3, β = (0.9, 0.999), ε 1e-8, weight decay 5e-4, amsgrad), as the official
+    /// trainer_cfa.py does. While r² is far below every squared distance and no repulsion is active (r ≈ 1e-3 after
+    /// three steps), ∂L/∂r = (1/ν)·mean(−2r) = −2000·r exactly, so the radius after each step follows from the
+    /// update rule alone; it is recomputed here in double precision. Frozen (anomalib's variant), r stays 1e-5 bit for bit.
+    /// </summary>
+    [Test]
+    public void RadiusFollowsTheOfficialAmsgradAdamWUpdateAndStaysPutWhenFrozen()
+    {
+        // Four images, batch 4: one step per epoch, three epochs.
+        var options = Quick with { Preprocessing = new Preprocessing(64), Epochs = 3 };
+        var train = _data.Train.Take(4).ToList();
+        var log = new RecordingLog();
+        using (var trained = new CfaMethod(options))
+        {
+            trained.Fit(train, Context(log: log));
+            Assert.That(log.Steps, Has.Count.EqualTo(3));
+            Assert.That(log.Steps.All(s => s.Losses["repulsion"] == 0), Is.True, "the repulsion is still inactive");
+            var expected = ExpectedRadius(options.Radius, steps: 3, options.Nu, options.LearningRate, options.WeightDecay);
+            TestContext.Out.WriteLine($"r after 3 steps: {trained.Loss!.r.item<float>():G9}, expected {expected:G9}");
+            Assert.That(trained.Loss!.r.item<float>(), Is.EqualTo(expected).Within(2e-5).Percent, "float32 rounding is ~1e-7; the weight decay alone moves r by 1.5e-6 relative");
+        }
+        using var frozen = new CfaMethod(options with { TrainRadius = false });
+        frozen.Fit(train, Context());
+        Assert.That(frozen.Loss!.r.item<float>(), Is.EqualTo((float)options.Radius), "frozen r is never updated");
+    }
+
+    /// <summary>torch.optim.AdamW with amsgrad on one scalar whose gradient is g(r) = −2r/ν.</summary>
+    private static double ExpectedRadius(double r, int steps, double nu, double lr, double weightDecay)
+    {
+        const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+        double m = 0, v = 0, vMax = 0;
+        for (var t = 1; t <= steps; t++)
+        {
+            var g = -2 * r / nu;
+            r *= 1 - lr * weightDecay;
+            m = beta1 * m + (1 - beta1) * g;
+            v = beta2 * v + (1 - beta2) * g * g;
+            vMax = Math.Max(vMax, v);
+            var denominator = Math.Sqrt(vMax) / Math.Sqrt(1 - Math.Pow(beta2, t)) + eps;
+            r -= lr / (1 - Math.Pow(beta1, t)) * m / denominator;
+        }
+        return r;
     }
 
     [Test]
@@ -181,13 +227,16 @@ public class CfaMethodTests
         var info = MethodRegistry.Default.Get("cfa");
         Assert.That(info.OptionsType, Is.EqualTo(typeof(CfaOptions)));
         var paper = (CfaOptions)info.Defaults(Profile.Paper);
-        Assert.That(paper.Preprocessing, Is.EqualTo(new Preprocessing(256, 224, ResizeMode.ShorterSide)));
+        // Official datasets/mvtec.py: T.Resize(256, Image.ANTIALIAS) (PIL's Lanczos) → CenterCrop(224); cnn/resnet.py's leaky ReLU taps.
+        Assert.That(paper.Preprocessing, Is.EqualTo(new Preprocessing(256, 224, ResizeMode.ShorterSide, ResizeFilter: ResizeFilter.Lanczos)));
+        Assert.That(paper.FeatureActivation, Is.EqualTo(FeatureActivation.LeakyRelu));
         Assert.That((paper.Backbone, paper.BatchSize, paper.Epochs, paper.GammaD, paper.GammaC, paper.K, paper.J), Is.EqualTo(("wide_resnet50_2", 4, 30, 1, 1, 3, 3)));
         Assert.That((paper.Alpha, paper.Nu, paper.Radius, paper.TrainRadius, paper.LearningRate, paper.WeightDecay, paper.Sigma),
             Is.EqualTo((0.1, 1e-3, 1e-5, true, 1e-3, 5e-4, 4.0)));
         Assert.That(paper.Layers, Is.EqualTo(new[] { "layer1", "layer2", "layer3" }));
         var quick = (CfaOptions)info.Defaults(Profile.Quick);
-        Assert.That((quick.Backbone, quick.Preprocessing.Crop), Is.EqualTo(("resnet18", (int?)128)));
+        Assert.That((quick.Backbone, quick.Preprocessing.Crop, quick.Preprocessing.ResizeFilter, quick.FeatureActivation),
+            Is.EqualTo(("resnet18", (int?)128, ResizeFilter.Lanczos, FeatureActivation.LeakyRelu)));
         using var method = info.Create(paper);
         Assert.That(method, Is.InstanceOf<CfaMethod>());
         Assert.That(() => new CfaMethod(paper with { GammaD = 0 }), Throws.ArgumentException.With.Message.Contains("gamma_d"));
