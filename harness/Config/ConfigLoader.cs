@@ -201,7 +201,10 @@ public static class ConfigLoader
         foreach (var backbone in b.Backbones.Distinct())
         {
             var stages = StagesOf(backbone);
-            var unknown = layers.FirstOrDefault(l => !stages.Contains(l));
+            // A method may name DenseNet's dense blocks by the ResNet level they stand for (layer2 is features.denseblock2,
+            // ReConPatchModel.Stages, as PatchCore's ensemble taps them): such a name is accepted for a DenseNet.
+            var unknown = layers.FirstOrDefault(l => !stages.Contains(l)
+                && !(l.StartsWith("layer", StringComparison.Ordinal) && stages.Contains("features.denseblock" + l["layer".Length..])));
             if (unknown is not null)
                 throw binder.Error(At("layers"), $"method '{name}': backbone '{backbone}' has no stage '{unknown}'; its stages are {string.Join(", ", stages)}");
         }
