@@ -23,7 +23,7 @@ public static class DatasetVerifier
             using var image = ImagePipeline.ReadRgb(sample.ImagePath);
             (height, width) = ((int)image.size(1), (int)image.size(2));
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return [LayoutIssue.Error(sample.ImagePath, Reason(e, sample.ImagePath))];
         }
@@ -33,11 +33,18 @@ public static class DatasetVerifier
             using var mask = ImagePipeline.ReadBinaryMask(sample.MaskPath, sample.ImagePath, height, width);
             return null;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return [LayoutIssue.Error(sample.MaskPath, Reason(e, sample.MaskPath))];
         }
     }
+
+    /// <summary>
+    /// A file that does not decode, and one that cannot be opened at all: a dangling or self-referencing symbolic link
+    /// (FileNotFoundException, "too many levels of symbolic links"), no read permission. Each is an issue of its file,
+    /// not an unhandled exception that ends the whole check (issue 21).
+    /// </summary>
+    private static bool IsUnreadable(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException;
 
     /// <summary>The message without a leading copy of the path (the issue names the path already).</summary>
     private static string Reason(Exception e, string path) =>

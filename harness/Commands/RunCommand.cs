@@ -59,7 +59,7 @@ internal static class RunCommand
                 Report(summary, config, path, output, error);
                 return summary.ExitCode;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or DatasetLayoutException or WeightsException)
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or DatasetLayoutException or WeightsException)
             {
                 error.WriteLine(e.Message);
                 return 2;

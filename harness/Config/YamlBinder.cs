@@ -29,7 +29,7 @@ public sealed class YamlBinder(string file)
         var property = FindProperty(record.GetType(), key);
         if (property is null) return false;
         record = Clone(record);
-        property.SetValue(record, Convert(value, property.PropertyType, $"{what}.{key}", property.GetValue(record)));
+        property.SetValue(record, NotNullUnlessNullable(property, value, Convert(value, property.PropertyType, $"{what}.{key}", property.GetValue(record)), key));
         return true;
     }
 
@@ -62,9 +62,19 @@ public sealed class YamlBinder(string file)
             if (!seen.Add(key)) throw Error(keyNode, $"'{key}' appears twice in {what}");
             var property = FindProperty(type, key)
                 ?? throw Error(keyNode, $"unknown key '{key}' in {what}; valid keys: {string.Join(", ", FieldNames(type))}");
-            property.SetValue(record, Convert(valueNode, property.PropertyType, $"{what}.{key}", property.GetValue(record)));
+            property.SetValue(record, NotNullUnlessNullable(property, valueNode, Convert(valueNode, property.PropertyType, $"{what}.{key}", property.GetValue(record)), key));
         }
         return record;
+    }
+
+    /// <summary>
+    /// An empty value (<c>seeds:</c>) reads as null; a field that cannot be null refuses it here, with the line,
+    /// instead of failing later with a NullReferenceException far from the file (issue 21).
+    /// </summary>
+    private object? NotNullUnlessNullable(PropertyInfo property, YamlNode node, object? value, string key)
+    {
+        if (value is not null || new NullabilityInfoContext().Create(property).WriteState != NullabilityState.NotNull) return value;
+        throw Error(node, $"'{key}' has no value; give it one or leave the key out for its default");
     }
 
     /// <summary>Converts a node to <paramref name="type"/>; <paramref name="current"/> is the default a nested record starts from.</summary>

@@ -8,9 +8,9 @@ namespace AnomalyBench.Harness.Runs;
 /// The lock that keeps two shards, or two submissions of a sweep, from running the same training job at once: a
 /// file created atomically (<see cref="FileMode.CreateNew"/>, O_CREAT|O_EXCL, also on NFS v3+) in the job's model
 /// folder, holding the host, PID and start time, and touched every <see cref="HeartbeatInterval"/> while the job
-/// runs. A lock is stale when its process is gone (same host) or its heartbeat is older than <see cref="StaleAfter"/>
-/// (another host, whose PIDs cannot be checked); a stale lock is taken over by renaming it away first, which only
-/// one contender can do.
+/// runs. A lock is stale when its heartbeat is older than <see cref="StaleAfter"/> or, on the same host, when its
+/// process is gone or its PID now belongs to a process started after the lock was written; a stale lock is taken over
+/// by renaming it away first, which only one contender can do.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
@@ -72,24 +72,44 @@ public sealed class RunLock : IDisposable
     }
 
     /// <summary>Whether <paramref name="holder"/>'s lock at <paramref name="path"/> no longer protects a running job.</summary>
+    /// <remarks>
+    /// A live PID alone does not prove the holder lives: after a container restart the host name comes back and PIDs
+    /// are handed out again from the start, so the dead holder's PID often belongs to another process (issue 21). On
+    /// this host a lock is therefore also stale when its heartbeat stopped, or when the process now behind the PID
+    /// started after the lock was written (the holder writes <see cref="Holder.Started"/> after its own start).
+    /// </remarks>
     public static bool IsStale(string path, Holder holder)
     {
-        if (holder.Host == Environment.MachineName) return !IsAlive(holder.Pid);
-        return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > StaleAfter;
+        var heartbeatStopped = DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > StaleAfter;
+        if (holder.Host != Environment.MachineName) return heartbeatStopped;
+        return heartbeatStopped || !IsAlive(holder.Pid, holder.Started);
     }
 
     private static bool IsFresh(string path) => DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < TimeSpan.FromSeconds(30);
 
-    private static bool IsAlive(int pid)
+    /// <summary>
+    /// Slack between a process's start time as the system reports it (clock ticks since boot) and the wall clock the
+    /// holder wrote; a PID reused within this long after a lock was written goes unnoticed until the heartbeat stops.
+    /// </summary>
+    private static readonly TimeSpan s_startSlack = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether <paramref name="pid"/> is the process that wrote a lock at <paramref name="lockStarted"/>.</summary>
+    private static bool IsAlive(int pid, DateTimeOffset lockStarted)
     {
         try
         {
             using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
+            if (process.HasExited) return false;
+            return process.StartTime.ToUniversalTime() <= lockStarted.UtcDateTime + s_startSlack;
         }
         catch (ArgumentException)
         {
             return false;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // The start time cannot be read (another user's process): alive, and the heartbeat decides.
+            return true;
         }
     }
 

@@ -68,16 +68,19 @@ public sealed class SweepRunner
         var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
         var weights = WeightsPlan.Resolve(_config, store);
         weights.Announce(_progress);
+        SetAsideDamagedResults(jobs);
         var pending = jobs.Where(j => force || !j.Runs.All(Layout.IsFinished)).ToList();
         // A missing or altered packaged network would fail every job that needs it, after others have trained: fail now.
         weights.CheckPackagedNetwork(pending.Select(j => j.Method.Name), _packagedNetworkFolder);
 
         var started = DateTimeOffset.Now;
+        CheckWritable();
         Manifest.Write(Layout, _config, device, started, finished: null);
         _progress.SweepStarted(pending.Count, jobs.Count - pending.Count);
         var failures = new List<string>();
         var finished = 0;
         var locked = 0;
+        var finishedElsewhere = 0;
         var cancelled = false;
         for (var i = 0; i < pending.Count; i++)
         {
@@ -97,9 +100,12 @@ public sealed class SweepRunner
             }
             if (!force && job.Runs.All(Layout.IsFinished))
             {
-                // Another shard finished it after this one made its list.
+                // Another shard finished it after this one made its list: counted with the skipped ones, as it would
+                // have been had the list been made a moment later.
+                finishedElsewhere++;
                 continue;
             }
+            CleanLeftovers(job);
             _progress.JobStarted(i, job);
             try
             {
@@ -123,25 +129,73 @@ public sealed class SweepRunner
         }
 
         var finishedRuns = ExperimentResults.Load(Layout, _config.Experiment);
-        if (shard is { Count: > 1 } part)
+        // A full disk (or a folder made read-only meanwhile) must not cost the summary of what did run, nor leave the
+        // manifest saying the sweep never finished (issue 21): each closing write that fails is a failure of the sweep.
+        try
         {
-            // Every shard would otherwise redo the whole report (bootstraps over every run) at its end, n times over:
-            // shards refresh the cheap CSV tables, the report is built once after all of them.
-            if (finishedRuns.Runs.Count > 0) Tables.Write(Layout, finishedRuns.Runs.Select(r => r.Result).ToList());
-            _progress.Warning($"shard {part}: tables updated; build the report once every shard has finished: harness report {Layout.Root}");
+            if (shard is { Count: > 1 } part)
+            {
+                // Every shard would otherwise redo the whole report (bootstraps over every run) at its end, n times over:
+                // shards refresh the cheap CSV tables, the report is built once after all of them.
+                if (finishedRuns.Runs.Count > 0) Tables.Write(Layout, finishedRuns.Runs.Select(r => r.Result).ToList());
+                _progress.Warning($"shard {part}: tables updated; build the report once every shard has finished: harness report {Layout.Root}");
+            }
+            else
+            {
+                ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+            }
         }
-        else
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            ReportBuilder.Build(finishedRuns, ReferenceNumbers.LoadAll(), ReportOptions.From(_config.Report));
+            failures.Add($"tables and report not written: {e.Message}; free space or fix permissions, then: harness report {Layout.Root}");
+            _progress.Warning(failures[^1]);
         }
         if (finishedRuns.Runs.Count > 0) _progress.Summary(ResultsSummary.Of(finishedRuns));
-        Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
-        return new SweepSummary(jobs.Count, jobs.Count - pending.Count, finished, failures, cancelled, locked);
+        try
+        {
+            Manifest.Write(Layout, _config, device, started, DateTimeOffset.Now);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"{Layout.Manifest} not updated: {e.Message}");
+            _progress.Warning(failures[^1]);
+        }
+        return new SweepSummary(jobs.Count, jobs.Count - pending.Count + finishedElsewhere, finished, failures, cancelled, locked);
+    }
+
+    /// <summary>
+    /// Creates the results folder and writes a probe file in it, so that a read-only folder or an <c>output:</c> below a
+    /// regular file is one message naming the field, before anything trains, not a bare I/O error (issue 21).
+    /// </summary>
+    /// <exception cref="IOException">the folder cannot be created or written.</exception>
+    private void CheckWritable()
+    {
+        try
+        {
+            Directory.CreateDirectory(Layout.Root);
+            var probe = Path.Combine(Layout.Root, $".write-test.{Guid.NewGuid():N}.tmp");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{_configFile}: output: '{_config.Output}': cannot write the results folder {Layout.Root} ({e.Message}); " +
+                "point output: at a folder you can write", e);
+        }
     }
 
     private string RunJob(TrainingJob job, IDatasetReader reader, Device device, WeightsStore store, CancellationToken cancellation)
     {
         var categories = job.Categories.Select(reader.Read).ToList();
+        // A corrupt test image would otherwise be found when predicting, after the whole fit (issue 21); decoding the
+        // test set first is the check of harness datasets --verify and costs seconds. Training images fail the fit at once.
+        foreach (var category in categories)
+        {
+            var unreadable = DatasetVerifier.Verify(category with { Train = [] }).Where(issue => issue.IsError).ToList();
+            if (unreadable.Count > 0)
+                throw new InvalidDataException($"{unreadable.Count} test file(s) of '{category.Name}' cannot be read (checked before training): " +
+                    string.Join("; ", unreadable.Take(3).Select(issue => $"{issue.Path}: {issue.Message}")) + (unreadable.Count > 3 ? "; ..." : ""));
+        }
         var info = _registry.Get(job.Method.Key);
         var options = job.Method.Options with { Preprocessing = job.Dataset.Apply(job.Method.Options.Preprocessing) };
         var seed = (ulong)job.Seed;
@@ -292,6 +346,61 @@ public sealed class SweepRunner
         state.Add("labels", torch.from_array(labels.ToArray()));
         state.Add("scores", torch.from_array(scores.ToArray()));
         Safetensors.Save(path, state);
+    }
+
+    /// <summary>
+    /// A metrics.json that does not parse (a truncated copy, a full disk outside the atomic write) marks nothing finished:
+    /// it is moved aside as <c>metrics.json.damaged-&lt;time&gt;</c> for inspection and its run is redone, instead of the
+    /// run being skipped and the tables then failing on it (issue 21).
+    /// </summary>
+    private void SetAsideDamagedResults(IEnumerable<TrainingJob> jobs)
+    {
+        foreach (var run in jobs.SelectMany(j => j.Runs))
+        {
+            var metrics = Layout.File(run, ResultsLayout.MetricsFile);
+            if (!File.Exists(metrics)) continue;
+            try
+            {
+                RunResult.Read(metrics);
+            }
+            catch (InvalidDataException e)
+            {
+                var aside = $"{metrics}.damaged-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}";
+                try
+                {
+                    File.Move(metrics, aside);
+                }
+                catch (IOException) when (!File.Exists(metrics))
+                {
+                    // Another shard set it aside first.
+                    continue;
+                }
+                _progress.Warning($"{metrics}: damaged ({e.InnerException?.Message ?? e.Message}); moved to {Path.GetFileName(aside)}, the run will be redone");
+            }
+        }
+    }
+
+    /// <summary>
+    /// What kills leave in a job's folders, removed when the job is redone under its lock: AtomicFile's half-written
+    /// <c>.NAME.&lt;guid&gt;.tmp</c> files, and all but the newest <c>run.lock.stale-*</c> (kept for inspection).
+    /// </summary>
+    private void CleanLeftovers(TrainingJob job)
+    {
+        foreach (var folder in job.Runs.Select(Layout.RunFolder).Append(Layout.ModelFolder(job)).Distinct().Where(Directory.Exists))
+        {
+            var stale = Directory.GetFiles(folder, RunLock.FileName + ".stale-*").OrderByDescending(File.GetLastWriteTimeUtc).Skip(1);
+            foreach (var leftover in Directory.GetFiles(folder, ".*.tmp").Concat(stale))
+            {
+                try
+                {
+                    File.Delete(leftover);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _progress.Warning($"{leftover}: left in place ({e.Message})");
+                }
+            }
+        }
     }
 
     private void RecordFailure(TrainingJob job, Exception e)

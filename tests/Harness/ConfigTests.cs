@@ -138,4 +138,88 @@ public class ConfigTests
         Assert.That(error.Message, Does.Contain("not valid YAML"));
         Assert.That(error.Line, Is.GreaterThan(0));
     }
+
+    [TestCase("..", 1L)]
+    [TestCase(".", 1L)]
+    [TestCase("a/../..", 1L)]
+    [TestCase("/tmp/escape", 1L)]
+    [TestCase("'a\\b'", 1L)]
+    public void AnExperimentNameThatIsNotOneFolderIsRefused(string name, long line)
+    {
+        // Issue 21 item 2: experiment: ".." wrote manifest.json, report/ and the runs into the output folder's parent.
+        var error = Fails($"experiment: {name}\ndatasets: [{{kind: mvtec}}]\nmethods: [{{key: fake}}]\n");
+        Assert.That(error.Line, Is.EqualTo(line));
+        Assert.That(error.Message, Does.Contain("experiment").And.Contain("one folder name"));
+    }
+
+    [Test]
+    public void MethodAndDataSetNamesThatAreNotOneFolderAreRefused()
+    {
+        var method = Fails("experiment: x\ndatasets: [{kind: mvtec}]\nmethods:\n  - key: fake\n    name: ../up\n");
+        Assert.That(method.Line, Is.EqualTo(5L));
+        Assert.That(method.Message, Does.Contain("name '../up'").And.Contain("one folder name"));
+        var dataset = Fails("experiment: x\ndatasets:\n  - kind: mvtec\n    name: ..\nmethods: [{key: fake}]\n");
+        Assert.That(dataset.Line, Is.EqualTo(3L));
+        Assert.That(dataset.Message, Does.Contain("name '..'").And.Contain("one folder name"));
+    }
+
+    [TestCase("seeds:\n", 2L, "seeds")]
+    [TestCase("output:\n", 2L, "output")]
+    [TestCase("seeds: []\n", 2L, "seeds")]
+    public void AnEmptyValueNamesItsField(string line, long at, string field)
+    {
+        // Issue 21 item 4: these ended in a NullReferenceException / ArgumentNullException with a stack trace.
+        var error = Fails("experiment: x\n" + line + "datasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(at));
+        Assert.That(error.Message, Does.Contain(field));
+    }
+
+    [Test]
+    public void AnUnclosedFlowListIsAYamlErrorWithItsLine()
+    {
+        var error = Fails("experiment: x\nseeds: [0\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Message, Does.Contain("not valid YAML").And.Contain("not closed"));
+        Assert.That((error.Line, error.Column), Is.EqualTo((2L, 8L)), "the bracket that is never closed");
+    }
+
+    [TestCase("patchcore", "backbone: resnet19", "unknown backbone 'resnet19'")]
+    [TestCase("patchcore", "layers: [layer2, layer5]", "no stage 'layer5'")]
+    [TestCase("rd4ad", "weights: imagenet21k", "weights must be one of")]
+    public void ABackboneSettingTheFitWouldRejectIsAFileLineError(string key, string field, string expected)
+    {
+        // Issue 21 item 5: these passed validate and failed one job at a time after others had trained.
+        var path = Path.Combine(_dir, "experiment.yaml");
+        File.WriteAllText(path, $"experiment: x\ndevice: cpu\ndatasets: [{{kind: mvtec}}]\nmethods:\n  - key: {key}\n    {field}\n");
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path, MethodRegistry.Default, s_kinds))!;
+        Assert.That(error.Line, Is.EqualTo(6L), error.Message);
+        Assert.That(error.Message, Does.Contain(expected).And.Contain($"method '{key}'"));
+    }
+
+    [TestCase("synthetic: {image_size: -64}", "image_size must be between 32 and 2048")]
+    [TestCase("synthetic: {train_count: 0}", "train_count must be at least 1")]
+    [TestCase("categories: [fabrik]", "unknown synthetic category 'fabrik'")]
+    public void ASyntheticSettingTheGeneratorWouldRejectIsAFileLineError(string field, string expected)
+    {
+        var error = Fails($"experiment: x\ndevice: cpu\ndatasets:\n  - kind: synthetic\n    {field}\nmethods: [{{key: fake}}]\n");
+        Assert.That(error.Line, Is.EqualTo(5L), error.Message);
+        Assert.That(error.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void CudaOnABuildWithoutCudaIsAFileLineError()
+    {
+        if (AnomalyBench.Torch.torch.cuda.is_available()) Assert.Ignore("this machine has CUDA: the check has nothing to refuse");
+        var error = Fails("experiment: x\ndevice: cuda\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(2L), error.Message);
+        Assert.That(error.Message, Does.Contain("no CUDA").And.Contain("device: cpu"));
+    }
+
+    [Test]
+    public void ANegativeSeedIsRefused()
+    {
+        // Issue 21 item 8: -1 was accepted and cast to the unsigned seed 18446744073709551615.
+        var error = Fails("experiment: x\nseeds: [0, -1]\ndatasets: [{kind: mvtec}]\nmethods: [{key: fake}]\n");
+        Assert.That(error.Line, Is.EqualTo(2L), error.Message);
+        Assert.That(error.Message, Does.Contain("-1").And.Contain("0 or more"));
+    }
 }

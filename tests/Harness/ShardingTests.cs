@@ -121,6 +121,33 @@ public class ShardingTests
     }
 
     [Test]
+    public void ALockWhosePidWasReusedOnThisHostIsStale()
+    {
+        // Issue 21 item 1: after a container restart the same host name comes back and the PID of the dead holder may
+        // belong to a live process again. A finished sweep with one metrics.json deleted and such a lock must redo the run.
+        var path = Write("  - key: fake\n    profile: quick");
+        Assert.That(Runner(path).Run().Finished, Is.EqualTo(1));
+        var job = Job(path);
+        var layout = Runner(path).Layout;
+        File.Delete(layout.File(job.Runs.First(), ResultsLayout.MetricsFile));
+        var lockFile = Path.Combine(layout.ModelFolder(job), RunLock.FileName);
+
+        // A live PID (this very process) that started after the lock was written: the PID was reused.
+        File.WriteAllText(lockFile, JsonSerializer.Serialize(new RunLock.Holder(Environment.MachineName, Environment.ProcessId,
+            DateTimeOffset.Now - TimeSpan.FromDays(30))));
+        var redone = Runner(path).Run();
+        Assert.That((redone.Finished, redone.Locked), Is.EqualTo((1, 0)), "a reused PID does not hold the lock");
+        Assert.That(layout.IsFinished(job.Runs.First()), Is.True);
+
+        // PID 1 is always alive; its heartbeat stopped long ago: stale on this host too.
+        File.Delete(layout.File(job.Runs.First(), ResultsLayout.MetricsFile));
+        WriteLock(lockFile, Environment.MachineName, 1);
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow - RunLock.StaleAfter - TimeSpan.FromMinutes(1));
+        var again = Runner(path).Run();
+        Assert.That((again.Finished, again.Locked), Is.EqualTo((1, 0)), "a lock whose heartbeat stopped is stale on this host as well");
+    }
+
+    [Test]
     public void TheSlurmScriptsAreValidBashAndNameTheArrayAndTheResources()
     {
         var path = Write("  - key: fake\n    profile: quick\n  - key: fake\n    name: other\n    profile: quick", "[fabric, tile]");

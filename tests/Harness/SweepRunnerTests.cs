@@ -153,6 +153,101 @@ public class SweepRunnerTests
     }
 
     [Test]
+    public void ADamagedMetricsFileIsSetAsideAndItsRunRedone()
+    {
+        // Issue 21 item 3: a truncated metrics.json made the run count as finished, then crashed the report with a stack trace.
+        var path = Write("  - key: fake\n    profile: quick", "[fabric, tile]");
+        var (_, runner, _) = Run(path);
+        var metrics = runner.Layout.File(new RunKey("synthetic", "tile", "fake", 0), "metrics.json");
+        var text = File.ReadAllText(metrics);
+        File.WriteAllText(metrics, text[..(text.Length / 2)]);
+        var (resumed, _, log) = Run(path);
+        Assert.That((resumed.Finished, resumed.Skipped), Is.EqualTo((1, 1)), log.ToString());
+        Assert.That(RunResult.Read(metrics).Category, Is.EqualTo("tile"), "redone and readable");
+        var aside = Directory.GetFiles(Path.GetDirectoryName(metrics)!, "metrics.json.damaged-*");
+        Assert.That(aside, Has.Length.EqualTo(1), "the damaged file is kept for inspection");
+        Assert.That(File.ReadAllText(aside[0]), Is.EqualTo(text[..(text.Length / 2)]));
+        Assert.That(log.ToString(), Does.Contain(metrics).And.Contain("redo"));
+    }
+
+    [Test]
+    public void ACorruptTestImageFailsTheJobBeforeTheFit()
+    {
+        // Issue 21 item 8: the corrupt file was found only when predicting, after the whole fit.
+        var path = Write("  - key: fake\n    profile: quick");
+        var (_, runner, _) = Run(path);
+        var run = new RunKey("synthetic", "fabric", "fake", 0);
+        var testImage = File.ReadLines(runner.Layout.File(run, "scores.csv")).Skip(1).First().Split(',')[0];
+        File.WriteAllText(testImage, "not a PNG");
+        var checkpoint = runner.Layout.File(run, "checkpoint.safetensors");
+        File.Delete(checkpoint);
+        File.Delete(runner.Layout.File(run, "metrics.json"));
+        var (summary, _, log) = Run(path);
+        Assert.That(summary.Failures, Has.Count.EqualTo(1), log.ToString());
+        Assert.That(summary.Failures[0], Does.Contain(testImage));
+        Assert.That(File.Exists(checkpoint), Is.False, "the job stopped before fitting a model");
+    }
+
+    [Test]
+    public void ARedoneRunCleansTheTemporaryFilesAndOldStaleLocksOfKilledRuns()
+    {
+        var path = Write("  - key: fake\n    profile: quick");
+        var (_, runner, _) = Run(path);
+        var run = new RunKey("synthetic", "fabric", "fake", 0);
+        var folder = runner.Layout.RunFolder(run);
+        File.Delete(runner.Layout.File(run, "metrics.json"));
+        // What kills leave: half-written files of AtomicFile and stale locks moved aside.
+        File.WriteAllText(Path.Combine(folder, $".scores.csv.{Guid.NewGuid():N}.tmp"), "half");
+        File.WriteAllText(Path.Combine(folder, $".metrics.json.{Guid.NewGuid():N}.tmp"), "half");
+        for (var i = 0; i < 3; i++)
+        {
+            var stale = Path.Combine(folder, $"run.lock.stale-{Guid.NewGuid():N}");
+            File.WriteAllText(stale, "{}");
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(i - 10));
+        }
+        var newest = Directory.GetFiles(folder, "run.lock.stale-*").OrderBy(File.GetLastWriteTimeUtc).Last();
+        Assert.That(Run(path).Summary.Finished, Is.EqualTo(1));
+        Assert.That(Directory.GetFiles(folder, ".*.tmp"), Is.Empty);
+        Assert.That(Directory.GetFiles(folder, "run.lock.stale-*"), Is.EqualTo(new[] { newest }), "the newest stale lock stays for inspection");
+    }
+
+    [Test]
+    public void AJobAnotherProcessFinishedMeanwhileIsCountedAsSkipped()
+    {
+        // Issue 21 item 8: between making its list and taking the job's lock, another process finished the job; the
+        // summary counted it nowhere (0 run, 0 skipped for a plan of 1).
+        var path = Write("  - key: fake\n    profile: quick");
+        var config = ConfigLoader.Load(path, FakeMethod.Registry, AnomalyBench.Datasets.DatasetReaders.Kinds);
+        var log = new StringWriter();
+        var other = new SweepRunner(config, path, FakeMethod.Registry, new LineProgress(TextWriter.Null));
+        var runner = new SweepRunner(config, path, FakeMethod.Registry, new OtherProcessFinishesFirst(new LineProgress(log), () => other.Run()));
+        var summary = runner.Run();
+        Assert.That((summary.Planned, summary.Finished, summary.Skipped, summary.Locked), Is.EqualTo((1, 0, 1, 0)), log.ToString());
+    }
+
+    /// <summary>Runs <paramref name="other"/> right after the sweep made its list, as a second process would.</summary>
+    private sealed class OtherProcessFinishesFirst(ISweepProgress inner, Action other) : ISweepProgress
+    {
+        public void SweepStarted(int jobs, int skipped)
+        {
+            inner.SweepStarted(jobs, skipped);
+            other();
+        }
+
+        public void JobStarted(int index, TrainingJob job) => inner.JobStarted(index, job);
+
+        public void Phase(string phase, long done, long total) => inner.Phase(phase, done, total);
+
+        public void JobFinished(int index, TrainingJob job, string outcome) => inner.JobFinished(index, job, outcome);
+
+        public void Warning(string message) => inner.Warning(message);
+
+        public void Note(string message) => inner.Note(message);
+
+        public void Summary(AnomalyBench.Harness.Reports.ResultsSummary summary) => inner.Summary(summary);
+    }
+
+    [Test]
     public void AFailingRunIsRecordedAndTheSweepGoesOn()
     {
         var path = Write("  - key: fake\n    name: broken\n    fail_on_fit: true\n  - key: fake\n    name: fine");

@@ -133,12 +133,13 @@ public class WeightsPlanTests
     public void CntkOnAnotherBackboneIsAFileAndLineErrorOfValidateAndRun()
     {
         var path = TinyExperiment.Write(_dir, "  - key: patchcore\n    weights: cntk", extra: "weights_folder: weights");
-        var line = Array.FindIndex(File.ReadAllLines(path), l => l.Contains("- key: patchcore", StringComparison.Ordinal)) + 1;
+        // The error points at the weights: value itself (issue 21: backbone fields are checked where they are written).
+        var line = Array.FindIndex(File.ReadAllLines(path), l => l.Contains("weights: cntk", StringComparison.Ordinal)) + 1;
         foreach (var command in new[] { "validate", "run" })
         {
             var (code, output, error) = CliRun.Run(command, path);
             Assert.That(code, Is.EqualTo(2), command);
-            Assert.That(error, Does.StartWith($"{path}:{line}:5: method 'patchcore': weights: cntk is the ImageNet ResNet-18 of the NuGet package {CntkResNet18.Package}"), command);
+            Assert.That(error, Does.StartWith($"{path}:{line}:14: method 'patchcore': weights: cntk is the ImageNet ResNet-18 of the NuGet package {CntkResNet18.Package}"), command);
             Assert.That(error, Does.Contain("backbone 'wide_resnet50_2' cannot use it"), command);
             Assert.That(output, Does.Not.Contain("valid."), command);
         }
