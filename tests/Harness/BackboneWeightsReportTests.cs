@@ -89,11 +89,11 @@ public class BackboneWeightsReportTests
         Assert.That(Section("torchvision"), Does.Contain("\n| fabric |").And.Contain("\n| **mean** |").And.Not.Contain("†"));
 
         var csv = File.ReadAllLines(Path.Combine(runner.Layout.Tables, "synthetic_side_by_side.csv"));
-        Assert.That(csv[0], Does.EndWith(",difference_pct,weights,weights_differ_from_paper"));
+        Assert.That(csv[0], Does.EndWith(",difference_pct,weights,weights_differ_from_paper,uses_test_set"));
         string Row(string method, string category) => csv.Single(l => l.StartsWith($"synthetic,{method},fakenet,per_category,{category},image_auroc,", StringComparison.Ordinal));
-        Assert.That(Row("cntk", "mean"), Does.EndWith($",\"{cntk}\",true"));
-        Assert.That(Row("random", "fabric"), Does.EndWith(",resnet18: random (seed 0),true"));
-        Assert.That(Row("torchvision", "tile"), Does.Contain("resnet18: resnet18-f37072fd.pth (sha256 0000)").And.EndWith(",false"));
+        Assert.That(Row("cntk", "mean"), Does.EndWith($",\"{cntk}\",true,false"));
+        Assert.That(Row("random", "fabric"), Does.EndWith(",resnet18: random (seed 0),true,false"));
+        Assert.That(Row("torchvision", "tile"), Does.Contain("resnet18: resnet18-f37072fd.pth (sha256 0000)").And.EndWith(",false,false"));
 
         var html = File.ReadAllText(Path.Combine(runner.Layout.Report, ReportBuilder.HtmlFile));
         Assert.That(html, Does.Contain("<td>fabric †</td>").And.Contain("<td>fabric</td>").And.Contain("<li>† Backbone weights are not the paper&#39;s torchvision IMAGENET1K_V1"));
