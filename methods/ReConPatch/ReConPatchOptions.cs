@@ -59,7 +59,7 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
     /// <summary>γ of the similarity network's EMA θ̄ ← γ·θ̄ + (1−γ)·θ after every step. Not stated in the paper: 0.995 assumed.</summary>
     public double EmaMomentum { get; init; } = 0.995;
 
-    /// <summary>σ of the pairwise similarity w^P = exp(−‖z̄_i − z̄_j‖²/σ). Not stated in the paper: 1.</summary>
+    /// <summary>σ of the pairwise similarity w^P = exp(−‖ẑ_i − ẑ_j‖²/σ) on the L2-normalised ẑ = z̄/‖z̄‖ (STML). Not stated in the paper: 1, STML's default.</summary>
     public double PairwiseSigma { get; init; } = 1;
 
     /// <summary>k of the k-nearest-neighbour sets of the contextual similarity (self included). Not stated in the paper: 5.</summary>
