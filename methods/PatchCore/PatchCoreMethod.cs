@@ -106,7 +106,8 @@ public sealed class PatchCoreMethod : IAnomalyMethod, IStagedPrediction
         var batch = images.size(0);
         using var embeddings = Embed(images);
         var (squared, nearest) = _scorer.Search(embeddings.Vectors, _options.NumNeighbours);
-        // Official NearestNeighbourScorer.predict: the mean over the k squared distances (k = 1: the nearest).
+        // Official NearestNeighbourScorer.predict: the mean over the k squared distances. The official runs always
+        // had k = 1 (their --anomaly_scorer_num_nn never reaches PatchCore.load; see PatchCoreOptions.NumNeighbours).
         var patchScores = squared.mean(1).view(batch, embeddings.Height, embeddings.Width);
         Tensor imageScores;
         if (_options.Reweight)

@@ -56,7 +56,14 @@ public sealed record PatchCoreOptions : MethodOptions, IBackboneOptions
     /// <summary>Random start points whose mean distance initialises the coreset's minimum distances (official <c>number_of_starting_points=10</c>).</summary>
     public int CoresetStarts { get; init; } = 10;
 
-    /// <summary>k: a patch's score is the mean squared distance to its k nearest bank entries (official <c>--anomaly_scorer_num_nn 1</c>; its CLI default 5 is not the published setting).</summary>
+    /// <summary>
+    /// k: a patch's score is the mean squared distance to its k nearest bank entries. 1, the value every published
+    /// PatchCore run used: the official <c>--anomaly_scorer_num_nn</c> flag never takes effect, because
+    /// <c>bin/run_patchcore.py</c> passes it as <c>anomaly_scorer_num_nn=</c> to <c>PatchCore.load</c>, whose
+    /// parameter is <c>anomaly_score_num_nn</c> (default 1): the keyword is swallowed by <c>**kwargs</c>, so the runs of
+    /// <c>sample_training.sh</c> with <c>--anomaly_scorer_num_nn 3</c> or <c>5</c> scored with k = 1 too. k &gt; 1 is
+    /// what the official code would do if the flag worked (NearestNeighbourScorer.predict: mean over k).
+    /// </summary>
     public int NumNeighbours { get; init; } = 1;
 
     /// <summary>

@@ -1,7 +1,9 @@
 // ReConPatch §3.2 "Pairwise and contextual similarity" (Hyun et al., WACV 2024, Eq. 2–5 as quoted in
-// shared/research/methods-1.md §2.4). The contextual similarity is STML's construction (Kim et al., CVPR 2022,
-// tjddus9597/STML-CVPR22 code/loss.py, RC_STML), which ReConPatch takes over: mutual kNN sets with self
-// included, overlap |V_i ∩ V_j| / |V_i|, query expansion over the round(k/2) nearest, symmetrisation.
+// shared/research/methods-1.md §2.4). Both similarities are STML's construction (Kim et al., CVPR 2022,
+// tjddus9597/STML-CVPR22 code/loss.py, RC_STML), which ReConPatch takes over: the teacher (similarity network)
+// embeddings are L2-normalised (RC_STML.forward: t_emb = F.normalize(t_emb)) before W_P = exp(−‖t_i − t_j‖²/σ);
+// mutual kNN sets with self included, overlap |V_i ∩ V_j| / |V_i|, query expansion over the round(k/2) nearest,
+// symmetrisation.
 
 using AnomalyBench.Torch;
 
@@ -25,10 +27,15 @@ public static class PseudoLabels
         return squared.masked_fill(eye, 0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Eq. 2: w^P_ij = exp(−‖z̄_i − z̄_j‖² / σ); its diagonal is 1.</summary>
+    /// <summary>
+    /// Eq. 2 on L2-normalised embeddings: w^P_ij = exp(−‖ẑ_i − ẑ_j‖² / σ) with ẑ = z̄ / max(‖z̄‖, 1e-12), as STML's
+    /// RC_STML normalises the teacher embeddings (<c>F.normalize</c>) before the distance. ‖ẑ_i − ẑ_j‖² = 2 − 2cos(z̄_i, z̄_j)
+    /// lies in [0, 4], so σ has a fixed scale whatever the magnitude of f̄'s output. Its diagonal is 1.
+    /// </summary>
     public static Tensor Pairwise(Tensor z, double sigma)
     {
-        using var squared = SquaredDistances(z);
+        using var unit = torch.nn.functional.normalize(z, p: 2, dim: 1, eps: 1e-12);
+        using var squared = SquaredDistances(unit);
         using var scaled = squared / (-sigma);
         return scaled.exp();
     }

@@ -55,6 +55,9 @@ public sealed class ReConPatchMethod : IAnomalyMethod, IStagedPrediction
     public IReadOnlyList<(MedianAbsoluteDeviationNormaliser Image, MedianAbsoluteDeviationNormaliser Map)>? Normalisers =>
         IsEnsemble && _members.Count > 0 ? _members.Select(m => (m.ImageNormaliser!, m.MapNormaliser!)).ToList() : null;
 
+    /// <summary>The fitted members (one for the single model), for tests that inspect the trained f.</summary>
+    internal IReadOnlyList<ReConPatchModel> Members => _members;
+
     /// <summary>Optimisation steps of the last <see cref="Fit"/>, all members together.</summary>
     public long TrainingSteps { get; private set; }
 

@@ -46,6 +46,9 @@ internal sealed class ReConPatchModel : IDisposable
     /// <summary>The coreset of f(p) [M, RepresentationDimension].</summary>
     public Tensor MemoryBank => _scorer!.MemoryBank;
 
+    /// <summary>The weight of the trained representation layer f [RepresentationDimension, FeatureDimension] (no gradient).</summary>
+    public Tensor RepresentationWeight => _representation!.weight;
+
     /// <summary>Optimisation steps of the fit.</summary>
     public long TrainingSteps { get; private set; }
 

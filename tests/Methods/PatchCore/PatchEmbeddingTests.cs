@@ -13,15 +13,36 @@ public class PatchEmbeddingTests(Device device)
     [Test]
     public void UnfoldIsChannelMajorWithZeroPadding()
     {
-        var map = RandomMap(new Random(1), 1, 2, 4, 4);
-        using var input = ToTensor(map);
+        // map[c, y, x] = 100c + 10y + x + 1 on a 2×4×4 grid: every value names its position and none is 0, so a 0 in
+        // the output can only be padding. torch.nn.Unfold(3, stride 1, padding 1), which the official PatchMaker
+        // uses, puts at entry c·9 + dy·3 + dx of position (y, x) the value map[c, y + dy − 1, x + dx − 1], or 0 where
+        // that falls outside the grid (channel-major: all of channel 0's 3×3 window before channel 1's).
+        var values = new double[2 * 4 * 4];
+        for (var c = 0; c < 2; c++)
+            for (var y = 0; y < 4; y++)
+                for (var x = 0; x < 4; x++)
+                    values[(c * 4 + y) * 4 + x] = 100 * c + 10 * y + x + 1;
+        using var input = torch.from_array(values, [1, 2, 4, 4]).to(ScalarType.Float32);
         using var onDevice = input.to(device);
         using var patches = new PatchMaker(3).Patchify(onDevice);
-        var expected = Unfold(map, 3);
-        TensorAssert.Close(patches, Flat(expected), [1, 18, 4, 4]);
-        // Spot check of the layout: entry c·9 + dy·3 + dx at (y, x) is map[c, y+dy−1, x+dx−1].
-        Assert.That(expected[0, 9 + 2 * 3 + 0, 1, 1], Is.EqualTo(map[0, 1, 2, 0]));
-        Assert.That(expected[0, 0, 0, 0], Is.EqualTo(0), "zero padding");
+        var expected = new double[18 * 16];
+        for (var c = 0; c < 2; c++)
+            for (var dy = 0; dy < 3; dy++)
+                for (var dx = 0; dx < 3; dx++)
+                    for (var y = 0; y < 4; y++)
+                        for (var x = 0; x < 4; x++)
+                        {
+                            int sy = y + dy - 1, sx = x + dx - 1;
+                            var inside = sy >= 0 && sy < 4 && sx >= 0 && sx < 4;
+                            expected[((c * 9 + dy * 3 + dx) * 4 + y) * 4 + x] = inside ? 100 * c + 10 * sy + sx + 1 : 0;
+                        }
+        TensorAssert.Close(patches, expected, [1, 18, 4, 4]);
+        // Spot checks of the code under test, written out: channel 1, window row 2, column 0 at (1, 1) is map[1, 2, 0] = 121;
+        // the top-left window entry at (0, 0) is padding; the centre entry of channel 0 at (3, 3) is map[0, 3, 3] = 34.
+        var output = TensorAssert.Values(patches);
+        Assert.That(output[((9 + 2 * 3 + 0) * 4 + 1) * 4 + 1], Is.EqualTo(121));
+        Assert.That(output[0], Is.EqualTo(0), "zero padding");
+        Assert.That(output[((0 * 9 + 4) * 4 + 3) * 4 + 3], Is.EqualTo(34));
     }
 
     [Test]
@@ -96,13 +117,5 @@ public class PatchEmbeddingTests(Device device)
             using var e = embedding.Embed([l2, l3]);
         }
         Assert.That(LiveTensors(), Is.EqualTo(live));
-    }
-
-    private static double[] Flat(double[,,,] map)
-    {
-        var result = new double[map.Length];
-        var k = 0;
-        foreach (var v in map) result[k++] = v;
-        return result;
     }
 }
