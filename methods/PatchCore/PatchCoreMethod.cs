@@ -18,7 +18,7 @@ namespace AnomalyBench.Methods.PatchCore;
 /// memory bank and keeps its greedy coreset; <see cref="Predict"/> scores each patch by the squared L2
 /// distance to its nearest bank entry (<see cref="NearestNeighbourScorer"/>), the image by the largest patch
 /// score (or Eq. 7 with <see cref="PatchCoreOptions.Reweight"/>), and the map by bilinear upsampling and a
-/// σ = 4 Gaussian (<see cref="RescaleSegmentor"/>). The checkpoint holds the bank and where the backbone's
+/// σ = 4 Gaussian (<see cref="PatchScoreMap"/>, the official RescaleSegmentor). The checkpoint holds the bank and where the backbone's
 /// weights came from; <see cref="Load"/> rebuilds the backbone from the weights store (or the seed).
 /// </summary>
 public sealed class PatchCoreMethod : IAnomalyMethod, IStagedPrediction
@@ -131,7 +131,7 @@ public sealed class PatchCoreMethod : IAnomalyMethod, IStagedPrediction
         ArgumentNullException.ThrowIfNull(raw);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var maps = RescaleSegmentor.ConvertToSegmentation(raw.Maps[0], raw.Height, raw.Width, _options.Sigma);
+        var maps = PatchScoreMap.Upsample(raw.Maps[0], raw.Height, raw.Width, _options.Sigma);
         return new Prediction(maps, raw.Scores[0].clone());
     }
 
@@ -155,26 +155,19 @@ public sealed class PatchCoreMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        if (!state.TryGetValue(BankKey, out var bank))
-            throw new InvalidDataException($"{path}: a PatchCore checkpoint without '{BankKey}'; it is incomplete");
-        if (bank.dim() != 2 || bank.size(0) == 0 || bank.size(1) != _options.TargetDimension)
-            throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", bank.shape)}], expected [M, {_options.TargetDimension}]");
-        var provenance = MethodCheckpoint.Weights(path, state);
-
-        Reset();
-        try
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions, state =>
+        {
+            if (!state.TryGetValue(BankKey, out var bank))
+                throw new InvalidDataException($"{path}: a PatchCore checkpoint without '{BankKey}'; it is incomplete");
+            if (bank.dim() != 2 || bank.size(0) == 0 || bank.size(1) != _options.TargetDimension)
+                throw new InvalidDataException($"{path}: '{BankKey}' is [{string.Join(", ", bank.shape)}], expected [M, {_options.TargetDimension}]");
+            return (bank, provenance: MethodCheckpoint.Weights(path, state));
+        }, Reset, (_, found) =>
         {
             var store = _weights ?? WeightsStore.FromEnvironment();
-            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, provenance, path);
-            _scorer = new NearestNeighbourScorer(bank.clone(), _options.DistanceChunk);
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+            _extractor = FeatureExtractor.Restore(store, _options.Backbone, _options.Layers, found.provenance, path);
+            _scorer = new NearestNeighbourScorer(found.bank.clone(), _options.DistanceChunk);
+        });
     }
 
     /// <summary>Moves the backbone and the bank to the device of the images (after Load, or for a run on another device).</summary>

@@ -103,10 +103,7 @@ public sealed record PatchCoreOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
-        if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer2, layer3]");
-        if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
-        Backbones.WeightsSource.Validate(Weights, [Backbone]);
+        BackboneOptionChecks.Validate(this, Layers, "[layer2, layer3]");
         if (PatchSize < 1 || PatchSize % 2 == 0)
             throw new ArgumentException($"patch_size must be odd and at least 1 (the patch grid keeps the feature map's size), got {PatchSize}");
         if (PretrainDimension < 1) throw new ArgumentException($"pretrain_dimension must be at least 1, got {PretrainDimension}");

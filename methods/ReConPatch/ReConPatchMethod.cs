@@ -147,23 +147,15 @@ public sealed class ReConPatchMethod : IAnomalyMethod, IStagedPrediction
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var state = MethodCheckpoint.Load(path, Key);
-        MethodCheckpoint.CheckOptions(path, state, _options, s_scoringOnlyOptions);
-        Reset();
-        try
-        {
-            var store = _weights ?? WeightsStore.FromEnvironment();
-            for (var i = 0; i < Backbones.Count; i++)
+        MethodCheckpoint.Restore(path, Key, _options, s_scoringOnlyOptions,
+            state => Enumerable.Range(0, Backbones.Count).Select(i => MethodCheckpoint.Weights(path, state, Member(i))).ToList(),
+            Reset,
+            (state, provenances) =>
             {
-                var provenance = MethodCheckpoint.Weights(path, state, Member(i));
-                _members.Add(ReConPatchModel.Restore(path, state, Prefix(i), Backbones[i], _options, provenance, store, normalised: IsEnsemble));
-            }
-        }
-        catch
-        {
-            Reset();
-            throw;
-        }
+                var store = _weights ?? WeightsStore.FromEnvironment();
+                for (var i = 0; i < Backbones.Count; i++)
+                    _members.Add(ReConPatchModel.Restore(path, state, Prefix(i), Backbones[i], _options, provenances[i], store, normalised: IsEnsemble));
+            });
     }
 
     /// <summary>The single model's keys are unprefixed; ensemble member i's begin with "members.i.".</summary>

@@ -161,7 +161,7 @@ internal sealed class ReConPatchModel : IDisposable
 
     /// <summary>§3.4: bilinear upsampling to the input and the σ Gaussian, as PatchCore.</summary>
     public Tensor Segmentation(Tensor patchScores, long height, long width) =>
-        RescaleSegmentor.ConvertToSegmentation(patchScores, height, width, _options.Sigma);
+        PatchScoreMap.Upsample(patchScores, height, width, _options.Sigma);
 
     private PatchEmbeddings Embed(Tensor images)
     {

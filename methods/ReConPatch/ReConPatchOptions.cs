@@ -122,14 +122,12 @@ public sealed record ReConPatchOptions : MethodOptions, IBackboneOptions
     public override void Validate()
     {
         base.Validate();
-        if (string.IsNullOrWhiteSpace(Backbone)) throw new ArgumentException("backbone must name a backbone, e.g. wide_resnet50_2");
-        if (Layers is null || Layers.Count == 0) throw new ArgumentException("layers must list at least one stage, e.g. [layer2, layer3]");
-        if (Layers.Distinct(StringComparer.Ordinal).Count() != Layers.Count) throw new ArgumentException($"layers lists a stage twice: [{string.Join(", ", Layers)}]");
+        // The ensemble first: the weights check below serves each of its backbones.
         if (Ensemble is null) throw new ArgumentException("ensemble must be a list of backbones, or [] for the single model");
         if (Ensemble.Count == 1) throw new ArgumentException($"ensemble lists one backbone ({Ensemble[0]}): set backbone instead, or list two or more");
         if (Ensemble.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("ensemble has an empty backbone name");
         if (Ensemble.Distinct(StringComparer.Ordinal).Count() != Ensemble.Count) throw new ArgumentException($"ensemble lists a backbone twice: [{string.Join(", ", Ensemble)}]");
-        Backbones.WeightsSource.Validate(Weights, ((IBackboneOptions)this).Backbones);
+        BackboneOptionChecks.Validate(this, Layers, "[layer2, layer3]");
         if (PatchSize < 1 || PatchSize % 2 == 0) throw new ArgumentException($"patch_size must be odd and at least 1, got {PatchSize}");
         if (PretrainDimension < 1) throw new ArgumentException($"pretrain_dimension must be at least 1, got {PretrainDimension}");
         if (FeatureDimension < 1) throw new ArgumentException($"feature_dimension must be at least 1, got {FeatureDimension}");

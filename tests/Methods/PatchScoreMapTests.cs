@@ -32,8 +32,7 @@ public class PatchScoreMapTests
             expected.AddRange(sigma > 0 ? Gaussian(upsampled, 9, 12, sigma) : upsampled);
         }
         TensorAssert.Close(maps, [.. expected], [2, 9, 12], 1e-5);
-        // PatchCore's convert_to_segmentation and CFA's map are this function.
-        Assert.That(RescaleSegmentor.ConvertToSegmentation(scores, 9, 12, sigma).equal(maps), Is.True);
+        // CFA's map is this function (PatchCore and ReConPatch call it directly).
         using var cfa = PatchScorer.Predict(scores, 9, 12, sigma);
         Assert.That(cfa.Maps.equal(maps), Is.True);
         Assert.That(cfa.Scores.equal(maps.amax([1, 2])), Is.True, "CFA's image score is the map's maximum");
