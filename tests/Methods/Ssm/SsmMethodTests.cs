@@ -45,7 +45,7 @@ public class SsmMethodTests
     /// and 0.479). This check paints OBVIOUS defects — a saturated square of 1/6 of the side at a seeded place — onto copies
     /// of the generated good test images, and scores them against the untouched good images, with the quick profile trained
     /// for 8 epochs instead of 4 (32-px input, base width 8, batch 4, Adam at lr 1e-3; methods/Ssm/README.md). Measured on
-    /// 2026-12-06 (2-core CPU): I-AUROC 0.986, 0.667, 0.903 at seeds 0, 1, 2 (mean 0.852): seed 0 alone, which the check
+    /// 2026-12-06 (2-core CPU, row-wise smoothing): I-AUROC 0.979, 0.639, 0.896 at seeds 0, 1, 2 (mean 0.838): seed 0 alone, which the check
     /// used before, overstated it.
     /// </summary>
     [Test]
@@ -81,8 +81,8 @@ public class SsmMethodTests
 
     /// <summary>
     /// The quality check on the real hazelnut_toy photographs (SSM has no backbone: no ImageNet weights enter), quick
-    /// profile, means of seeds 0–2. Measured on 2026-12-06 (2-core CPU): I-AUROC 0.993 (1.000 / 1.000 / 0.980): the blue
-    /// dye raises the reconstruction error. Its maps do not localise the dye at 32 px (P-AUROC 0.226, below chance: the
+    /// profile, means of seeds 0–2. Measured on 2026-12-06 (2-core CPU, row-wise smoothing): I-AUROC 1.000 (all seeds): the blue
+    /// dye raises the reconstruction error. Its maps do not localise the dye at 32 px (P-AUROC 0.313, below chance: the
     /// σ = 7 smoothing spans the whole 32-px map); at 64 px and 16 epochs P-AUROC is 0.953 but I-AUROC falls to 0.673
     /// (methods/Ssm/README.md). The check therefore asserts the image level only.
     /// </summary>
