@@ -22,12 +22,17 @@ internal static class MethodChecks
     /// <summary>Methods that fit without gradient steps: their scores must agree with CPU's within <see cref="ScoreTolerance"/>.</summary>
     private static readonly HashSet<string> s_trainingFree = new(StringComparer.Ordinal) { "patchcore" };
 
-    /// <summary>Largest image-score difference over the CPU scores' range for training-free methods (float32 sums in another order).</summary>
-    public const double ScoreTolerance = 1e-3;
+    /// <summary>
+    /// Largest image-score difference over the CPU scores' range for training-free methods: the backbone's TF32
+    /// convolutions on CUDA (OpChecks) move features by about 1e-3, and the greedy coreset may then keep another patch
+    /// here and there; 1e-2 of the range still catches a wrong op. Not yet measured on a GPU (issue 22, part 3).
+    /// </summary>
+    public const double ScoreTolerance = 1e-2;
 
     /// <summary>
-    /// |I-AUROC(device) - I-AUROC(CPU)| allowed for trained methods: two of the eight test pairs' orders may flip
-    /// (each pair of a good and a defective image is 1/(good x defective) of the AUROC; 0.25 allows that on 8 images).
+    /// |I-AUROC(device) - I-AUROC(CPU)| allowed for trained methods, whose CPU and CUDA runs drift apart over the optimiser
+    /// steps: the generated test set has 3 good and 5 defective images, 15 pairs of 1/15 each, and 0.25 lets three
+    /// pairs change order while a ranking that breaks on the device (e.g. 0.87 on CPU, 0.5 on CUDA) fails.
     /// </summary>
     public const double AurocBand = 0.25;
 

@@ -5,9 +5,11 @@ namespace AnomalyBench.Harness.SelfCheck;
 
 /// <summary>
 /// Every op the methods use, run from the same seeded CPU inputs on CPU and on the target device (issue 22). Each
-/// entry states its tolerance on the relative error (<see cref="OpCheck"/>): 1e-4 for float32 element-wise and
-/// sampling ops, 1e-3 for reductions and products whose summation order differs between CPU and CUDA kernels
-/// (CUDA matmul/conv may use TF32 off by default in libtorch; 1e-3 leaves room for cuDNN's algorithm choice).
+/// entry states its tolerance on the relative error (<see cref="OpCheck"/>): 0 where the result is selected, not
+/// computed (nearest, topk, median, unfold); 1e-5 to 1e-4 for float32 element-wise and sampling ops; 1e-3 for sums
+/// whose order differs between CPU and CUDA kernels (cdist, matmul: libtorch keeps TF32 off for matmul); 5e-3 for
+/// convolutions, which cuDNN runs in TF32 by default on Ampere and later (torch.backends.cudnn.allow_tf32 = True,
+/// a 10-bit mantissa). On CPU against CPU every error is 0: the same kernels on the same inputs.
 /// </summary>
 internal static class OpChecks
 {
@@ -72,8 +74,8 @@ internal static class OpChecks
 
     private static IEnumerable<Op> Ops()
     {
-        yield return new("conv2d", 1e-3, d => F.conv2d(Randn(d, 1, 2, 8, 16, 16), Randn(d, 2, 12, 8, 3, 3), Randn(d, 3, 12), padding: 1));
-        yield return new("conv_transpose2d", 1e-3, d => F.conv_transpose2d(Randn(d, 1, 2, 8, 8, 8), Randn(d, 2, 8, 4, 2, 2), Randn(d, 3, 4), stride: 2));
+        yield return new("conv2d", 5e-3, d => F.conv2d(Randn(d, 1, 2, 8, 16, 16), Randn(d, 2, 12, 8, 3, 3), Randn(d, 3, 12), padding: 1));
+        yield return new("conv_transpose2d", 5e-3, d => F.conv_transpose2d(Randn(d, 1, 2, 8, 8, 8), Randn(d, 2, 8, 4, 2, 2), Randn(d, 3, 4), stride: 2));
         yield return new("batch_norm", 1e-4, d =>
         {
             using var mean = torch.zeros([6], device: d);

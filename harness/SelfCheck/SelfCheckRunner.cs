@@ -16,7 +16,9 @@ internal static class SelfCheckRunner
         var ops = OpChecks.Run(device);
         foreach (var op in ops)
             output.WriteLine($"  {(op.Passed ? "ok  " : "FAIL")} {op.Name,-36} error {F(op.Error),-10} tolerance {F(op.Tolerance)}{(op.Message is null ? "" : $"  ({op.Message})")}");
-        output.WriteLine($"methods: fit + predict a generated 'wood' category (8 train, 8 test) on {device} and on CPU");
+        var against = device.Type == DeviceType.CUDA ? "against the same run on CPU"
+            : quick ? "against itself (--quick on CPU; PatchCore always)" : "against a second CPU run";
+        output.WriteLine($"methods: fit + predict a generated 'wood' category (8 train, 8 test) on {device}, {against}");
         var methods = MethodChecks.Run(registry, device, quick, output);
         foreach (var m in methods)
         {
