@@ -23,6 +23,7 @@ public static class Cli
             PrepareCommand.Create(),
             ReportCommand.Create(),
             SlurmCommand.Create(registry),
+            SelfCheckCommand.Create(registry),
         };
         return root;
     }
