@@ -16,6 +16,9 @@ public interface IBackboneOptions
 
     /// <summary>Every backbone the method builds: <see cref="Backbone"/>, or an ensemble's members.</summary>
     IReadOnlyList<string> Backbones => [Backbone];
+
+    /// <summary>The stages the method taps when a <c>layers</c> field chooses them; empty when the method fixes its own (RD4AD, ReContrast).</summary>
+    IReadOnlyList<string> Layers => [];
 }
 
 /// <summary>The checks every method on a backbone makes of these fields, in one place so that their messages agree.</summary>

@@ -58,16 +58,23 @@ internal static class SelfCheckCommand
                     return 2;
                 }
             }
-            var report = SelfCheckRunner.Run(registry, target, parse.GetValue(quick), output);
-            if (parse.GetValue(json) is { } file)
-            {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(file));
-                if (folder is not null) Directory.CreateDirectory(folder);
-                File.WriteAllText(file, JsonSerializer.Serialize(report, s_json));
-                output.WriteLine($"report written to {file}");
-            }
-            return report.Passed ? 0 : 1;
+            return Execute(registry, target, parse.GetValue(quick), parse.GetValue(json), output);
         });
         return command;
+    }
+
+    /// <summary>Runs the self-check on a valid device, writes the JSON when asked and returns the exit code (0 passed, 1 a check failed).</summary>
+    /// <param name="tolerance">maps (op name or method key, stated tolerance) to the one applied; null keeps the stated ones (tests force failures with it).</param>
+    internal static int Execute(MethodRegistry registry, Device target, bool quick, string? json, TextWriter output, Func<string, double, double>? tolerance = null)
+    {
+        var report = SelfCheckRunner.Run(registry, target, quick, output, tolerance);
+        if (json is not null)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(json));
+            if (folder is not null) Directory.CreateDirectory(folder);
+            File.WriteAllText(json, JsonSerializer.Serialize(report, s_json));
+            output.WriteLine($"report written to {json}");
+        }
+        return report.Passed ? 0 : 1;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AnomalyBench.Datasets;
 using AnomalyBench.Methods;
 using AnomalyBench.Methods.Backbones;
@@ -110,6 +109,7 @@ public static class ConfigLoader
         if (node is not YamlSequenceNode list || list.Children.Count == 0)
             throw binder.Error(node, "methods must be a non-empty list of entries like '- key: patchcore'");
         var entries = new List<MethodEntry>();
+        var stagesOf = StageNames();
         foreach (var item in list.Children)
         {
             if (item is not YamlMappingNode map) throw binder.Error(item, "a method entry is a mapping with at least 'key:'");
@@ -143,7 +143,7 @@ public static class ConfigLoader
             }
             var resolved = (MethodOptions)options;
             // Before the method's own checks, which cannot point at the field.
-            CheckBackbones(resolved, f => fields.TryGetValue(f, out var node) ? node.Value : null, item, binder, name);
+            CheckBackbones(resolved, f => fields.TryGetValue(f, out var node) ? node.Value : null, item, binder, name, stagesOf);
             try
             {
                 resolved.Validate();
@@ -176,10 +176,10 @@ public static class ConfigLoader
     /// <summary>
     /// What the fit would otherwise find one job at a time, after other jobs have trained (issue 21): an unknown
     /// backbone, a <c>weights:</c> value no <see cref="WeightsSource"/> rule knows (not every method's Validate checks
-    /// it), and <c>layers</c> the backbone has no stage of. Stage names come from the network itself, built once per
-    /// backbone without weights, so this list cannot drift from what <see cref="Backbone.forward_stages"/> accepts.
+    /// it), and <c>layers</c> the backbone has no stage of (<paramref name="stagesOf"/>: <see cref="StageNames"/>).
     /// </summary>
-    private static void CheckBackbones(MethodOptions options, Func<string, YamlNode?> fieldNode, YamlNode item, YamlBinder binder, string name)
+    private static void CheckBackbones(MethodOptions options, Func<string, YamlNode?> fieldNode, YamlNode item, YamlBinder binder, string name,
+        Func<string, IReadOnlyList<string>> stagesOf)
     {
         if (options is not IBackboneOptions b) return;
         YamlNode At(params string[] fields) => fields.Select(fieldNode).FirstOrDefault(n => n is not null) ?? item;
@@ -197,10 +197,11 @@ public static class ConfigLoader
         {
             throw binder.Error(At("weights"), $"method '{name}': {e.Message}");
         }
-        if (options.GetType().GetProperty("Layers")?.GetValue(options) is not IReadOnlyList<string> layers) return;
+        // Null only from a hand-made record; the method's Validate names that.
+        if (b.Layers is not { Count: > 0 } layers) return;
         foreach (var backbone in b.Backbones.Distinct())
         {
-            var stages = StagesOf(backbone);
+            var stages = stagesOf(backbone);
             // A method may name DenseNet's dense blocks by the ResNet level they stand for (layer2 is features.denseblock2,
             // ReConPatchModel.Stages, as PatchCore's ensemble taps them): such a name is accepted for a DenseNet.
             var unknown = layers.FirstOrDefault(l => !stages.Contains(l)
@@ -210,13 +211,20 @@ public static class ConfigLoader
         }
     }
 
-    private static readonly ConcurrentDictionary<string, IReadOnlyList<string>> s_stages = new();
-
-    private static IReadOnlyList<string> StagesOf(string backbone) => s_stages.GetOrAdd(backbone, n =>
+    /// <summary>
+    /// The stage names of a backbone, from the network itself (built without weights) once per backbone and file: this
+    /// list cannot drift from what <see cref="Backbone.forward_stages"/> accepts.
+    /// </summary>
+    private static Func<string, IReadOnlyList<string>> StageNames()
     {
-        using var network = BackboneCatalog.Get(n).Build(false);
-        return network.stage_names.ToArray();
-    });
+        var known = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        return backbone =>
+        {
+            if (known.TryGetValue(backbone, out var stages)) return stages;
+            using var network = BackboneCatalog.Get(backbone).Build(false);
+            return known[backbone] = network.stage_names.ToArray();
+        };
+    }
 
     /// <summary>The generator's own checks (<see cref="SyntheticOptions.Validate"/>), made here so that they get a line and come before any job.</summary>
     private static void CheckSynthetic(DatasetConfig dataset, YamlNode node, YamlBinder binder)

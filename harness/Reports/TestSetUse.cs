@@ -23,8 +23,7 @@ public static class TestSetUse
         var how = new List<string>();
         if (marked.Any(r => r.Selection is not null))
             how.Add("selection: best_test_epoch (the official trainer's choice among the per-epoch test-set evaluations; metrics.json keeps the last epoch's numbers beside them)");
-        if (marked.Any(r => r.Selection is null || r.Protocol.ImageScore.StartsWith("transductive", StringComparison.Ordinal)) &&
-            marked.Any(r => r.Protocol.ImageScore.StartsWith("transductive", StringComparison.Ordinal)))
+        if (marked.Any(r => r.IsTransductive))
             how.Add("image scores normalised with statistics of the whole test set (transductive)");
         return $"{Marker} The test set informed these numbers: {string.Join("; ", how)}. This is the published protocol, an upper bound; " +
                "these rows are not ranked and not tested against rows chosen without the test set.";

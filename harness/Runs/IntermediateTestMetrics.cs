@@ -35,6 +35,7 @@ internal sealed class IntermediateEvaluation(
     CancellationToken cancellation) : IIntermediateEvaluation
 {
     private readonly Dictionary<string, List<IntermediatePoint>> _points = new(StringComparer.Ordinal);
+    private readonly List<IntermediatePoint> _means = [];
 
     /// <summary>Seconds spent in intermediate evaluations.</summary>
     public double Seconds { get; private set; }
@@ -54,11 +55,16 @@ internal sealed class IntermediateEvaluation(
         }
         Seconds += clock.Elapsed.TotalSeconds;
         // A metric undefined in one category (no pixel masks) has no mean over the job's categories.
-        return measured.SelectMany(m => m.Keys).Distinct(StringComparer.Ordinal).ToDictionary(
+        var means = measured.SelectMany(m => m.Keys).Distinct(StringComparer.Ordinal).ToDictionary(
             key => key,
             key => measured.All(m => m.GetValueOrDefault(key) is not null) ? measured.Average(m => m[key]!.Value) : (double?)null,
             StringComparer.Ordinal);
+        _means.Add(new IntermediatePoint(point, means));
+        return means;
     }
+
+    /// <summary>What <see cref="Evaluate"/> returned at each point, in order: what a method that selects on them saw.</summary>
+    public IReadOnlyList<IntermediatePoint> JobPoints => _means;
 
     /// <summary>The points of <paramref name="category"/> in order (empty when nothing was evaluated).</summary>
     public IReadOnlyList<IntermediatePoint> Points(string category) => _points.GetValueOrDefault(category) ?? [];

@@ -57,7 +57,11 @@ public sealed record RunResult
     /// normalised with test-set statistics (transductive). Such runs are marked in every table and never ranked.
     /// </summary>
     [JsonIgnore]
-    public bool UsesTestSet => Selection is not null || Protocol.ImageScore.StartsWith("transductive", StringComparison.Ordinal);
+    public bool UsesTestSet => Selection is not null || IsTransductive;
+
+    /// <summary>Whether the image scores were normalised with statistics of the whole test set (<c>protocol.image_score</c> says so).</summary>
+    [JsonIgnore]
+    public bool IsTransductive => Protocol.ImageScore.StartsWith("transductive", StringComparison.Ordinal);
 
     /// <summary>The run's <c>selection</c> as tables show it.</summary>
     [JsonIgnore]

@@ -42,6 +42,9 @@ public sealed class SweepRunner
     private readonly ISweepProgress _progress;
     private readonly string? _packagedNetworkFolder;
 
+    /// <summary>The (data set, category) test sets this sweep has decoded already: every method and seed reads the same files.</summary>
+    private readonly HashSet<(string Dataset, string Category)> _readableTestSets = [];
+
     /// <param name="packagedNetworkFolder">
     /// where the start-of-sweep check looks for the packaged CNTK network (default: next to the assemblies, where the
     /// methods load it from); tests point it at a broken copy.
@@ -189,12 +192,13 @@ public sealed class SweepRunner
         var categories = job.Categories.Select(reader.Read).ToList();
         // A corrupt test image would otherwise be found when predicting, after the whole fit (issue 21); decoding the
         // test set first is the check of harness datasets --verify and costs seconds. Training images fail the fit at once.
-        foreach (var category in categories)
+        foreach (var category in categories.Where(c => !_readableTestSets.Contains((job.Dataset.DisplayName, c.Name))))
         {
             var unreadable = DatasetVerifier.Verify(category with { Train = [] }).Where(issue => issue.IsError).ToList();
             if (unreadable.Count > 0)
                 throw new InvalidDataException($"{unreadable.Count} test file(s) of '{category.Name}' cannot be read (checked before training): " +
                     string.Join("; ", unreadable.Take(3).Select(issue => $"{issue.Path}: {issue.Message}")) + (unreadable.Count > 3 ? "; ..." : ""));
+            _readableTestSets.Add((job.Dataset.DisplayName, category.Name));
         }
         var info = _registry.Get(job.Method.Key);
         var options = job.Method.Options with { Preprocessing = job.Dataset.Apply(job.Method.Options.Preprocessing) };
@@ -238,7 +242,7 @@ public sealed class SweepRunner
             // The config refuses the option for methods without a published rule; a programmatic entry gets the same message.
             var rule = publishedSelection ?? throw new InvalidOperationException(
                 $"selection: best_test_epoch: method '{job.Method.Key}' has no published test-set selection; use selection: last");
-            (metrics, selection) = TestSetSelection.Apply(rule, final, intermediate.Points(category.Name));
+            (metrics, selection) = TestSetSelection.Apply(rule, final, intermediate.Points(category.Name), intermediate.JobPoints);
         }
         var result = new RunResult
         {

@@ -26,10 +26,13 @@ public sealed record TestSetSelection(
     /// <see cref="TestSetSelectionRule.BestValuePerMetric"/>: each metric's maximum over the epochs (the final model is the
     /// last epoch's, so its values are among them). <see cref="TestSetSelectionRule.EpochOfBestImageAuroc"/>: the method
     /// has already restored that epoch's model, so <paramref name="final"/> is its evaluation; the record names the epoch
-    /// (the first of the highest image AUROC, as a strict-improvement checkpoint keeps) and the last epoch's metrics.
+    /// (the first of the highest image AUROC, as a strict-improvement checkpoint keeps) and the last epoch's metrics. The
+    /// method chose on what it was shown, <paramref name="jobEpochs"/> (the means over a unified job's categories; the
+    /// category's own values otherwise), so the epoch is read from those.
     /// </summary>
     public static (IReadOnlyDictionary<string, double?> Reported, TestSetSelection Selection) Apply(
-        TestSetSelectionRule rule, IReadOnlyDictionary<string, double?> final, IReadOnlyList<IntermediatePoint> epochs)
+        TestSetSelectionRule rule, IReadOnlyDictionary<string, double?> final, IReadOnlyList<IntermediatePoint> epochs,
+        IReadOnlyList<IntermediatePoint> jobEpochs)
     {
         if (epochs.Count == 0)
             throw new InvalidOperationException("selection: best_test_epoch needs the test-set evaluation after every epoch, and the method made none (0 epochs?)");
@@ -53,7 +56,7 @@ public sealed record TestSetSelection(
             }
             case TestSetSelectionRule.EpochOfBestImageAuroc:
             {
-                var kept = epochs.Select((p, i) => (p, i)).Where(x => x.p.Metrics.GetValueOrDefault("image_auroc") is not null)
+                var kept = jobEpochs.Select((p, i) => (p, i)).Where(x => x.p.Metrics.GetValueOrDefault("image_auroc") is not null)
                     .OrderByDescending(x => x.p.Metrics["image_auroc"]!.Value).ThenBy(x => x.i).Select(x => x.p.After).FirstOrDefault()
                     ?? epochs[0].After;
                 return (final, new TestSetSelection("epoch_of_best_image_auroc",

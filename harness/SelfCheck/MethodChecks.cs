@@ -4,6 +4,7 @@ using AnomalyBench.Datasets;
 using AnomalyBench.Harness.Config;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Methods;
+using AnomalyBench.Metrics;
 using AnomalyBench.Methods.Backbones;
 using AnomalyBench.Torch;
 using YamlDotNet.RepresentationModel;
@@ -36,12 +37,10 @@ internal static class MethodChecks
     /// </summary>
     public const double AurocBand = 0.25;
 
-    /// <summary>Test hook: replaces the score tolerance or AUROC band (method key, stated) so that a test can force a failure.</summary>
-    internal static Func<string, double, double>? ToleranceOverride { get; set; }
-
     private sealed record Outcome(double[] Scores, bool[] Labels, double FitSeconds, double PerSecond1, double PerSecondBatch, long? PeakCuda, long Leaked);
 
-    public static IReadOnlyList<MethodCheck> Run(MethodRegistry registry, Device device, bool quick, TextWriter progress)
+    /// <param name="tolerance">maps (method key, stated score tolerance or AUROC band) to the one applied; null keeps the stated ones.</param>
+    public static IReadOnlyList<MethodCheck> Run(MethodRegistry registry, Device device, bool quick, TextWriter progress, Func<string, double, double>? tolerance = null)
     {
         var root = SyntheticDataset.EnsureGenerated(new SyntheticOptions(Seed: 0, ImageSize: quick ? 64 : 128, TrainCount: 8, TestCount: 8, Categories: ["wood"]));
         var data = MVTecLayoutReader.Synthetic(root).Read("wood");
@@ -49,12 +48,12 @@ internal static class MethodChecks
         foreach (var info in registry.All)
         {
             progress.WriteLine($"  {info.Key} ...");
-            results.Add(Check(info, device, quick, data));
+            results.Add(Check(info, device, quick, data, tolerance));
         }
         return results;
     }
 
-    private static MethodCheck Check(MethodInfo info, Device device, bool quick, DatasetCategory data)
+    private static MethodCheck Check(MethodInfo info, Device device, bool quick, DatasetCategory data, Func<string, double, double>? tolerance)
     {
         var trains = !s_trainingFree.Contains(info.Key);
         string settings = "";
@@ -69,8 +68,8 @@ internal static class MethodChecks
             var scoreError = ScoreError(reference.Scores, target.Scores);
             var aurocDevice = Auroc(target.Scores, target.Labels);
             var aurocCpu = Auroc(reference.Scores, reference.Labels);
-            var scoreTolerance = ToleranceOverride?.Invoke(info.Key, ScoreTolerance) ?? ScoreTolerance;
-            var band = ToleranceOverride?.Invoke(info.Key, AurocBand) ?? AurocBand;
+            var scoreTolerance = tolerance?.Invoke(info.Key, ScoreTolerance) ?? ScoreTolerance;
+            var band = tolerance?.Invoke(info.Key, AurocBand) ?? AurocBand;
             var problems = new List<string>();
             // On CPU both runs take the same float path, so every method's scores must repeat; on CUDA only the
             // training-free ones can, trained ones are held to their I-AUROC band.
@@ -219,22 +218,11 @@ internal static class MethodChecks
         return diff / (range > 0 ? range : 1);
     }
 
-    /// <summary>I-AUROC as the Mann-Whitney statistic: the share of (defective, good) pairs ordered right, ties counting half.</summary>
+    /// <summary>I-AUROC by the harness's metrics module; NaN when one class is missing.</summary>
     public static double Auroc(double[] scores, bool[] anomalous)
     {
-        double wins = 0;
-        long pairs = 0;
-        for (var i = 0; i < scores.Length; i++)
-        {
-            if (!anomalous[i]) continue;
-            for (var j = 0; j < scores.Length; j++)
-            {
-                if (anomalous[j]) continue;
-                pairs++;
-                wins += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0;
-            }
-        }
-        return pairs == 0 ? double.NaN : wins / pairs;
+        var result = ImageMetrics.Compute(scores.Select(v => (float)v).ToArray(), anomalous.Select(a => a ? (byte)1 : (byte)0).ToArray());
+        return result.Auroc.IsDefined ? result.Auroc.Value : double.NaN;
     }
 
     private static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

@@ -8,9 +8,8 @@ namespace AnomalyBench.Tests.Harness;
 
 /// <summary>
 /// <c>harness selfcheck</c> (issue 22): on CPU with --quick it passes, writes every section, and a comparison forced
-/// to fail through the tolerance hooks is reported by name with exit code 1; bad devices are exit code 2.
+/// to fail through a tolerance override is reported by name with exit code 1; bad devices are exit code 2.
 /// </summary>
-[NonParallelizable]
 public class SelfCheckTests
 {
     /// <summary>Every op issue 22 lists, by the names the report gives them.</summary>
@@ -27,12 +26,7 @@ public class SelfCheckTests
     public void SetUp() => _folder = Directory.CreateTempSubdirectory("anomalybench-selfcheck-").FullName;
 
     [TearDown]
-    public void TearDown()
-    {
-        OpChecks.ToleranceOverride = null;
-        MethodChecks.ToleranceOverride = null;
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void TearDown() => Directory.Delete(_folder, recursive: true);
 
     [Test]
     public void OnCpuItPassesAndWritesEngineOpsAndEveryMethod()
@@ -71,12 +65,13 @@ public class SelfCheckTests
     [Test]
     public void AComparisonOutsideItsToleranceFailsByNameWithExitCodeOne()
     {
-        // A negative tolerance no error can meet: the hooks stand in for a device whose numbers drift.
-        OpChecks.ToleranceOverride = (name, stated) => name == "matmul" ? -1 : stated;
-        MethodChecks.ToleranceOverride = (key, stated) => -1;
+        // A negative tolerance no error can meet stands in for a device whose numbers drift: matmul and PatchCore fail.
         var json = Path.Combine(_folder, "selfcheck.json");
         var registry = new MethodRegistry([AnomalyBench.Methods.PatchCore.PatchCoreMethod.Info]);
-        var (code, output, _) = CliRun.Run(registry, "selfcheck", "--device", "cpu", "--quick", "--json", json);
+        using var writer = new StringWriter();
+        var code = AnomalyBench.Harness.Commands.SelfCheckCommand.Execute(registry, Device.CPU, quick: true, json, writer,
+            (name, stated) => name is "matmul" or "patchcore" ? -1 : stated);
+        var output = writer.ToString();
 
         Assert.That(code, Is.EqualTo(1));
         Assert.That(output, Does.Contain("selfcheck FAILED: op:matmul, method:patchcore"));
