@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using AnomalyBench.Torch;
+using NUnit.Framework;
+
+namespace AnomalyBench.Tests.Harness;
+
+/// <summary>
+/// libgomp must see PASSIVE in its own (native) environment when it loads, unless the user chose otherwise. Only a
+/// fresh process shows that: each case starts <c>harness info</c> with <c>OMP_DISPLAY_ENV=verbose</c>, which makes
+/// libgomp print the settings it read at load time.
+/// </summary>
+public class OpenMpWaitPolicyTests
+{
+    [Test]
+    public void LibgompLoadsWithPassiveWaitingByDefault()
+    {
+        var (output, error) = HarnessInfo(new() { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null });
+        Assert.That(error, Does.Contain("GOMP_SPINCOUNT = '0'"), "libgomp's own view: idle threads sleep at once (its default spins 300000 times)");
+        Assert.That(output, Does.Contain("OpenMP wait policy PASSIVE (the harness's default"));
+    }
+
+    [Test]
+    public void TheUsersPolicyIsKept()
+    {
+        var (output, error) = HarnessInfo(new() { ["OMP_WAIT_POLICY"] = "ACTIVE", ["GOMP_SPINCOUNT"] = null });
+        Assert.That(error, Does.Contain("OMP_WAIT_POLICY = 'ACTIVE'"));
+        Assert.That(error, Does.Not.Contain("GOMP_SPINCOUNT = '0'"));
+        Assert.That(output, Does.Contain("OpenMP wait policy ACTIVE (from the environment)"));
+    }
+
+    [Test]
+    public void TheUsersSpinCountLeavesThePolicyToLibgomp()
+    {
+        var (output, error) = HarnessInfo(new() { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = "10000" });
+        Assert.That(error, Does.Contain("GOMP_SPINCOUNT = '10000'"), "a spin count the user set is not overridden");
+        Assert.That(output, Does.Contain("OpenMP wait policy GOMP_SPINCOUNT=10000 (from the environment)"));
+    }
+
+    [Test]
+    public void ThisProcessRunsWithAPolicy() =>
+        Assert.That(OpenMpWaitPolicy.Effective, Is.Not.Empty, "the module initializer ran before the first native call");
+
+    private static (string Output, string Error) HarnessInfo(Dictionary<string, string?> environment)
+    {
+        var harness = Path.Combine(AppContext.BaseDirectory, "harness.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(harness);
+        start.ArgumentList.Add("info");
+        start.Environment["OMP_DISPLAY_ENV"] = "verbose";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("harness info did not finish in 120 s");
+        }
+        Assert.That(process.ExitCode, Is.Zero, error.Result);
+        return (output, error.Result);
+    }
+}
