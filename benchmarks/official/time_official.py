@@ -468,6 +468,11 @@ def run_fyd(args):
     import train as regad_train
 
     if not torch.cuda.is_available():
+        # train.py's test() calls embedding_concat(..., True): use_cuda=True puts PaDiM's concatenated embedding
+        # on CUDA. The same function with use_cuda=False keeps it on the CPU.
+        official_concat = regad_train.embedding_concat
+        regad_train.embedding_concat = lambda x, y, use_cuda: official_concat(x, y, False)
+    if not torch.cuda.is_available():
         # RegAD is CUDA-only as published: models/stn.py creates its identity theta on `x.get_device()` (-1 for
         # a CPU tensor, which torch refuses) and moves the inverted thetas with `.cuda()`. On a CPU-only torch
         # both become no-ops that keep every tensor where it is; the computation is unchanged.
