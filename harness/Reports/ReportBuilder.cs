@@ -1,6 +1,5 @@
 using AnomalyBench.Harness.Config;
 using AnomalyBench.Harness.Reports.Heatmaps;
-using AnomalyBench.Harness.Reports.Svg;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Torch;
 
@@ -9,8 +8,8 @@ namespace AnomalyBench.Harness.Reports;
 /// <summary>
 /// Everything a finished experiment reports, rebuilt from its runs' files alone (the end of every sweep and
 /// <c>harness report</c> call the same code, so they write the same files): the CSV tables, the side-by-side tables
-/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer; the SVG
-/// plots, the heat-map grids and the self-contained report.html.
+/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer; the plots
+/// (SVG and PNG), the heat-map grids and the self-contained report.html.
 /// </summary>
 public static class ReportBuilder
 {
