@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using ScottPlot;
 using ScottPlot.TickGenerators;
@@ -14,6 +15,8 @@ public static class ReportFigure
     public const int Width = 660;
     public const int Height = 400;
     public const int PngScale = 2;
+
+    private static readonly Regex s_reference = new(@"url\(#([^)]*)\)", RegexOptions.Compiled);
 
     /// <summary>A new figure with its title and axis labels, the legend outside the data area on the right.</summary>
     public static Plot Create(string title, string xLabel, string yLabel)
@@ -40,12 +43,8 @@ public static class ReportFigure
             LabelFormatter = v => Math.Pow(10, v).ToString("G4", System.Globalization.CultureInfo.InvariantCulture),
         };
 
-    /// <summary>The figure as a standalone SVG document.</summary>
-    public static string Svg(Plot plot)
-    {
-        plot.ScaleFactor = 1;
-        return plot.GetSvgXml(Width, Height);
-    }
+    /// <summary>The figure as a standalone SVG document, its element ids numbered within it (see <see cref="Element"/>).</summary>
+    public static string Svg(Plot plot) => "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + Element(plot, "clip") + "\n";
 
     /// <summary>The figure as PNG bytes of <see cref="PngScale"/> × (<see cref="Width"/>, <see cref="Height"/>) pixels.</summary>
     public static byte[] Png(Plot plot)
@@ -64,21 +63,33 @@ public static class ReportFigure
 
     /// <summary>
     /// The SVG to place inline in an HTML page: with a viewBox (so CSS can scale it) and its element ids prefixed with
-    /// <paramref name="idPrefix"/>, because ScottPlot numbers its clip paths from 1 in every figure and one page holds many.
+    /// <paramref name="idPrefix"/>, since one page holds many figures.
     /// </summary>
     public static XElement Inline(Plot plot, string idPrefix)
     {
-        var svg = XElement.Parse(Svg(plot));
+        var svg = Element(plot, idPrefix);
         svg.SetAttributeValue("viewBox", $"0 0 {Width} {Height}");
-        foreach (var element in svg.DescendantsAndSelf())
+        return svg;
+    }
+
+    /// <summary>
+    /// The figure's SVG with its element ids (ScottPlot's clip paths) renamed <paramref name="idPrefix"/>1, 2, ... in
+    /// document order, and every reference to them: ScottPlot numbers them with a counter of the process, so the same
+    /// figure would otherwise differ from one run of the report to the next.
+    /// </summary>
+    private static XElement Element(Plot plot, string idPrefix)
+    {
+        plot.ScaleFactor = 1;
+        var svg = XElement.Parse(plot.GetSvgXml(Width, Height));
+        var ids = svg.DescendantsAndSelf().Select(e => (string?)e.Attribute("id")).OfType<string>().Distinct()
+            .Select((id, i) => (id, i)).ToDictionary(p => p.id, p => $"{idPrefix}{p.i + 1}", StringComparer.Ordinal);
+        string Renamed(string id) => ids.GetValueOrDefault(id, id);
+        foreach (var attribute in svg.DescendantsAndSelf().SelectMany(e => e.Attributes()))
         {
-            foreach (var attribute in element.Attributes().ToList())
-            {
-                if (attribute.Name == "id") attribute.Value = idPrefix + attribute.Value;
-                else if (attribute.Value.Contains("url(#", StringComparison.Ordinal))
-                    attribute.Value = attribute.Value.Replace("url(#", "url(#" + idPrefix, StringComparison.Ordinal);
-                else if (attribute.Name.LocalName == "href" && attribute.Value.StartsWith('#')) attribute.Value = "#" + idPrefix + attribute.Value[1..];
-            }
+            if (attribute.Name == "id") attribute.Value = Renamed(attribute.Value);
+            else if (attribute.Name.LocalName == "href" && attribute.Value.StartsWith('#')) attribute.Value = "#" + Renamed(attribute.Value[1..]);
+            else if (attribute.Value.Contains("url(#", StringComparison.Ordinal))
+                attribute.Value = s_reference.Replace(attribute.Value, m => $"url(#{Renamed(m.Groups[1].Value)})");
         }
         return svg;
     }

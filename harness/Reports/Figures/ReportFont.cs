@@ -18,21 +18,13 @@ public static class ReportFont
     // Debian/Ubuntu, then Fedora and Arch; the files' names are DejaVu's own.
     private static readonly string[] s_folders = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu-sans-fonts", "/usr/share/fonts/TTF"];
 
-    // ScottPlot's font resolvers are process-wide; registering once keeps them from growing with every report.
-    private static readonly Lazy<bool> s_registered = new(AddFiles, LazyThreadSafetyMode.ExecutionAndPublication);
-
-    /// <summary>Registers the font with ScottPlot (once per process) and makes it ScottPlot's default.</summary>
-    public static void Register() => _ = s_registered.Value;
-
-    /// <summary>The typeface for text drawn with SkiaSharp directly (the heat-map grids).</summary>
-    public static SKTypeface Typeface(bool bold = false)
+    /// <summary>
+    /// Registers the font's files with ScottPlot and makes it ScottPlot's default; ScottPlot's font registry is
+    /// process-wide, so a second call (its default already ours) adds nothing.
+    /// </summary>
+    public static void Register()
     {
-        Register();
-        return Fonts.GetTypeface(Family, bold, italic: false);
-    }
-
-    private static bool AddFiles()
-    {
+        if (Fonts.Default == Family) return;
         foreach (var (file, bold) in new[] { ("DejaVuSans.ttf", false), ("DejaVuSans-Bold.ttf", true) })
         {
             var path = s_folders.Select(f => Path.Combine(f, file)).FirstOrDefault(File.Exists)
@@ -41,6 +33,12 @@ public static class ReportFont
             Fonts.AddFontFile(Family, path, bold, italic: false);
         }
         Fonts.Default = Family;
-        return true;
+    }
+
+    /// <summary>The typeface for text drawn with SkiaSharp directly (the heat-map grids).</summary>
+    public static SKTypeface Typeface(bool bold = false)
+    {
+        Register();
+        return Fonts.GetTypeface(Family, bold, italic: false);
     }
 }
