@@ -42,11 +42,18 @@ public static class ReportBuilder
         }
 
         var plots = ReportPlots.Build(results, MethodPalette.Of(results));
-        written.AddRange(ReportPlots.Write(layout, plots));
-        var heatmaps = HeatmapGrid.Write(results, options.HeatmapImages, layout);
-        written.AddRange(heatmaps.Select(h => h.Path));
-        var html = new HtmlReportContent(results, sideBySide, intervals, comparisons, statistics, protocol, plots, heatmaps);
-        written.Add(Write(Path.Combine(layout.Report, HtmlFile), HtmlReport.Render(html, layout.Report)));
+        try
+        {
+            written.AddRange(ReportPlots.Write(layout, plots));
+            var heatmaps = HeatmapGrid.Write(results, options.HeatmapImages, layout);
+            written.AddRange(heatmaps.Select(h => h.Path));
+            var html = new HtmlReportContent(results, sideBySide, intervals, comparisons, statistics, protocol, plots, heatmaps);
+            written.Add(Write(Path.Combine(layout.Report, HtmlFile), HtmlReport.Render(html, layout.Report)));
+        }
+        finally
+        {
+            foreach (var plot in plots) plot.Figure.Dispose();
+        }
         return written;
     }
 
