@@ -117,8 +117,8 @@ public static class HtmlReport
             html.Append("<h3>").Append(E(dataset)).Append("</h3>\n");
             foreach (var plot in plots.Where(p => p.Dataset == dataset))
             {
-                html.Append("<figure class=\"plot\">\n").Append(plot.Svg.ToString())
-                    .Append("\n<figcaption>").Append(E(plot.Title)).Append(" (plots/").Append(E(plot.FileName)).Append(")</figcaption>\n</figure>\n");
+                html.Append("<figure class=\"plot\">\n").Append(plot.InlineSvg().ToString())
+                    .Append("\n<figcaption>").Append(E(plot.Title)).Append(" (plots/").Append(E(plot.SvgFile)).Append(", ").Append(E(plot.PngFile)).Append(")</figcaption>\n</figure>\n");
             }
         }
     }

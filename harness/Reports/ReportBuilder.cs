@@ -1,6 +1,5 @@
 using AnomalyBench.Harness.Config;
 using AnomalyBench.Harness.Reports.Heatmaps;
-using AnomalyBench.Harness.Reports.Svg;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Torch;
 
@@ -9,8 +8,8 @@ namespace AnomalyBench.Harness.Reports;
 /// <summary>
 /// Everything a finished experiment reports, rebuilt from its runs' files alone (the end of every sweep and
 /// <c>harness report</c> call the same code, so they write the same files): the CSV tables, the side-by-side tables
-/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer; the SVG
-/// plots, the heat-map grids and the self-contained report.html.
+/// next to the papers' numbers, confidence intervals and paired tests, each with the metric protocol in a footer; the plots
+/// (SVG and PNG), the heat-map grids and the self-contained report.html.
 /// </summary>
 public static class ReportBuilder
 {
@@ -43,11 +42,18 @@ public static class ReportBuilder
         }
 
         var plots = ReportPlots.Build(results, MethodPalette.Of(results));
-        written.AddRange(ReportPlots.Write(layout, plots));
-        var heatmaps = HeatmapGrid.Write(results, options.HeatmapImages, layout);
-        written.AddRange(heatmaps.Select(h => h.Path));
-        var html = new HtmlReportContent(results, sideBySide, intervals, comparisons, statistics, protocol, plots, heatmaps);
-        written.Add(Write(Path.Combine(layout.Report, HtmlFile), HtmlReport.Render(html, layout.Report)));
+        try
+        {
+            written.AddRange(ReportPlots.Write(layout, plots));
+            var heatmaps = HeatmapGrid.Write(results, options.HeatmapImages, layout);
+            written.AddRange(heatmaps.Select(h => h.Path));
+            var html = new HtmlReportContent(results, sideBySide, intervals, comparisons, statistics, protocol, plots, heatmaps);
+            written.Add(Write(Path.Combine(layout.Report, HtmlFile), HtmlReport.Render(html, layout.Report)));
+        }
+        finally
+        {
+            foreach (var plot in plots) plot.Figure.Dispose();
+        }
         return written;
     }
 

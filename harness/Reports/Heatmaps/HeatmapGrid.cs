@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using AnomalyBench.Datasets;
+using AnomalyBench.Harness.Reports.Figures;
 using AnomalyBench.Harness.Runs;
 using AnomalyBench.Metrics;
 using AnomalyBench.Torch;
+using ScottPlot;
+using SkiaSharp;
 using F = AnomalyBench.Torch.torch.nn.functional;
 
 namespace AnomalyBench.Harness.Reports.Heatmaps;
@@ -14,18 +17,23 @@ public sealed record HeatmapFile(string Dataset, string Category, string Path, i
 /// <summary>
 /// Per category, a grid of test images (defects of every type first, round robin over the types, then normal
 /// images): the input as the method saw it, its ground-truth contour, and each method's anomaly map (the run of its
-/// lowest seed) with the image score. Each method's maps share ONE colour scale, its minimum and maximum over all
-/// test images of the category: a map normalised per image would make a clean normal image look as hot as a defect.
+/// lowest seed) in ScottPlot's Viridis colour map with the image score. Each method's maps share ONE colour scale, its
+/// minimum and maximum over all test images of the category, shown by a labelled colour bar under its column: a map
+/// normalised per image would make a clean normal image look as hot as a defect. Composed with SkiaSharp (which
+/// ScottPlot brings): a grid of pictures needs no axes, and each cell is the map's own pixels.
 /// </summary>
 public static class HeatmapGrid
 {
     /// <summary>Cells larger than this (evaluation at original resolution) are shrunk to it.</summary>
     public const int MaxCell = 256;
 
-    private static readonly (byte, byte, byte) s_white = (255, 255, 255);
-    private static readonly (byte, byte, byte) s_black = (0, 0, 0);
-    private static readonly (byte, byte, byte) s_missing = (200, 200, 200);
-    private static readonly (byte, byte, byte) s_contour = (255, 40, 40);
+    /// <summary>The colour map of every method's maps.</summary>
+    public static readonly IColormap Colormap = new ScottPlot.Colormaps.Viridis();
+
+    /// <summary>The ground-truth contour's colour.</summary>
+    public static readonly SKColor Contour = new(255, 40, 40);
+
+    private static readonly SKColor s_missing = new(200, 200, 200);
 
     /// <summary>Writes <c>heatmaps/DATASET_CATEGORY.png</c> for every category with <paramref name="images"/> test images each.</summary>
     public static IReadOnlyList<HeatmapFile> Write(ExperimentResults results, int images, ResultsLayout layout)
@@ -38,10 +46,11 @@ public static class HeatmapGrid
             {
                 var runs = ReportPlots.LowestSeedRuns(results, dataset, category);
                 if (runs.Count == 0 || runs[0].Result.Counts.Test == 0) continue;
-                var grid = Render(runs, images, out var shown);
+                using var grid = Render(runs, images, out var shown);
+                using var png = grid.Encode(SKEncodedImageFormat.Png, 100);
                 Directory.CreateDirectory(layout.HeatMaps);
                 var path = Path.Combine(layout.HeatMaps, $"{dataset}_{category}.png");
-                AtomicFile.WriteAllBytes(path, grid.EncodePng());
+                AtomicFile.WriteAllBytes(path, png.ToArray());
                 files.Add(new HeatmapFile(dataset, category, path, shown, runs.Select(r => r.Result.Method).ToList()));
             }
         }
@@ -49,7 +58,7 @@ public static class HeatmapGrid
     }
 
     /// <summary>The grid of one category's runs (one per method); the first run's test images choose the rows.</summary>
-    public static RgbImage Render(IReadOnlyList<FinishedRun> runs, int images, out int shown)
+    public static SKBitmap Render(IReadOnlyList<FinishedRun> runs, int images, out int shown)
     {
         var reference = runs[0].ReadScores();
         var referenceMaps = runs[0].ReadMaps();
@@ -57,10 +66,12 @@ public static class HeatmapGrid
         shown = rows.Count;
         var first = referenceMaps.Pixels.Images[0];
         var layout = new HeatmapLayout(rows.Count, 2 + runs.Count, Math.Min(MaxCell, Math.Max(first.Height, first.Width)));
-        var grid = new RgbImage(layout.Width, layout.Height, s_white);
-        var titles = new List<string> { "INPUT", "GROUND TRUTH" };
-        titles.AddRange(runs.Select(r => r.Result.Method));
-        for (var c = 0; c < titles.Count; c++) grid.Text(layout.Fit(titles[c]), layout.CellX(c), 3, layout.Scale, s_black);
+        var grid = new SKBitmap(new SKImageInfo(layout.Width, layout.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(grid);
+        canvas.Clear(SKColors.White);
+        using var text = new Text(canvas, layout);
+        string[] titles = ["input", "ground truth", .. runs.Select(r => r.Result.Method)];
+        for (var c = 0; c < titles.Length; c++) text.Draw(titles[c], layout.CellX(c), layout.Baseline(-1), bold: true);
 
         var preprocessing = PreprocessingOf(runs[0].Result);
         for (var row = 0; row < rows.Count; row++)
@@ -69,25 +80,21 @@ public static class HeatmapGrid
             var pixels = referenceMaps.Pixels.Images[rows[row]];
             var input = Input(image.Path, preprocessing, pixels.Height, pixels.Width, layout.Cell);
             var (x0, x1, y) = (layout.CellX(0), layout.CellX(1), layout.CellY(row));
-            if (input is null)
+            var mask = Resize(pixels.Mask.ToArray(), pixels.Height, pixels.Width, layout.Cell, nearest: true);
+            using (var cell = input is null ? Fill(layout.Cell, s_missing) : Picture(input, layout.Cell))
+                canvas.DrawBitmap(cell, x0, y);
+            using (var cell = input is null ? Fill(layout.Cell, s_missing) : Picture(input, layout.Cell))
             {
-                grid.Fill(x0, y, layout.Cell, layout.Cell, s_missing);
-                grid.Fill(x1, y, layout.Cell, layout.Cell, s_missing);
-                grid.Text(layout.Fit("NO IMAGE"), x0 + 2, y + 2, layout.Scale, s_black);
+                DrawContour(cell, mask);
+                canvas.DrawBitmap(cell, x1, y);
             }
-            else
-            {
-                grid.Draw(input, layout.Cell, layout.Cell, x0, y);
-                grid.Draw(input, layout.Cell, layout.Cell, x1, y);
-            }
-            DrawContour(grid, Resize(pixels.Mask.ToArray(), pixels.Height, pixels.Width, layout.Cell, nearest: true), layout.Cell, x1, y);
-            grid.Text(layout.Fit(image.Label == 1 ? image.DefectType : "GOOD"), x0, layout.CaptionY(row), layout.Scale, s_black);
+            if (input is null) text.Draw("no image", x0 + 2, y + layout.FontSize + 2);
+            text.Draw(image.Label == 1 ? image.DefectType : "good", x0, layout.Baseline(row));
         }
 
         for (var m = 0; m < runs.Count; m++)
         {
-            var column = 2 + m;
-            var x = layout.CellX(column);
+            var x = layout.CellX(2 + m);
             var scores = m == 0 ? reference : runs[m].ReadScores();
             var maps = m == 0 ? referenceMaps : runs[m].ReadMaps();
             var byImage = scores.Select((s, i) => (Key: RunStatistics.ImageKey(s.Path), i)).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
@@ -97,22 +104,20 @@ public static class HeatmapGrid
                 var y = layout.CellY(row);
                 if (!byImage.TryGetValue(RunStatistics.ImageKey(reference[rows[row]].Path), out var i))
                 {
-                    grid.Fill(x, y, layout.Cell, layout.Cell, s_missing);
-                    grid.Text("N/A", x, layout.CaptionY(row), layout.Scale, s_black);
+                    using var missing = Fill(layout.Cell, s_missing);
+                    canvas.DrawBitmap(missing, x, y);
+                    text.Draw("n/a", x, layout.Baseline(row));
                     continue;
                 }
                 var map = maps.Pixels.Images[i];
                 var values = Resize(map.Map.ToArray(), map.Height, map.Width, layout.Cell, nearest: false);
-                for (var p = 0; p < values.Length; p++)
-                    grid[x + p % layout.Cell, y + p / layout.Cell] = Viridis.Color(hi > lo ? (values[p] - lo) / (hi - lo) : 0);
-                grid.Text(layout.Fit(Number(scores[i].Score)), x, layout.CaptionY(row), layout.Scale, s_black);
+                using var cell = Colored(values, layout.Cell, lo, hi);
+                canvas.DrawBitmap(cell, x, y);
+                text.Draw(Number(scores[i].Score), x, layout.Baseline(row));
             }
-            for (var p = 0; p < layout.Cell; p++)
-                grid.Fill(x + p, layout.ColorBarY, 1, HeatmapLayout.ColorBarHeight, Viridis.Color(p / (double)(layout.Cell - 1)));
-            var top = Number(hi);
-            grid.Text(Number(lo), x, layout.CaptionY(rows.Count), layout.Scale, s_black);
-            grid.Text(top, x + layout.Cell - BitmapFont.Width(top, layout.Scale), layout.CaptionY(rows.Count), layout.Scale, s_black);
+            ColorBar(canvas, text, layout, x, lo, hi);
         }
+        canvas.Flush();
         return grid;
     }
 
@@ -184,14 +189,97 @@ public static class HeatmapGrid
     }
 
     /// <summary>Marks the mask's boundary: mask pixels with a 4-neighbour outside the mask or on the cell's edge.</summary>
-    private static void DrawContour(RgbImage grid, byte[] mask, int cell, int x0, int y0)
+    private static void DrawContour(SKBitmap cell, byte[] mask)
     {
-        bool In(int x, int y) => x >= 0 && y >= 0 && x < cell && y < cell && mask[y * cell + x] > 0;
-        for (var y = 0; y < cell; y++)
-            for (var x = 0; x < cell; x++)
+        var size = cell.Width;
+        bool In(int x, int y) => x >= 0 && y >= 0 && x < size && y < size && mask[y * size + x] > 0;
+        for (var y = 0; y < size; y++)
+            for (var x = 0; x < size; x++)
                 if (In(x, y) && (!In(x - 1, y) || !In(x + 1, y) || !In(x, y - 1) || !In(x, y + 1)))
-                    grid[x0 + x, y0 + y] = s_contour;
+                    cell.SetPixel(x, y, Contour);
+    }
+
+    /// <summary>
+    /// A method's colour bar under its column: the colour map from its smallest map value (left) to its largest
+    /// (right), the two values and the middle one under it, and what they are.
+    /// </summary>
+    private static void ColorBar(SKCanvas canvas, Text text, HeatmapLayout layout, int x, double lo, double hi)
+    {
+        using var bar = new SKBitmap(new SKImageInfo(layout.Cell, HeatmapLayout.ColorBarHeight, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var p = 0; p < layout.Cell; p++)
+        {
+            var color = Colormap.GetColor(p / (double)(layout.Cell - 1)).ToSKColor();
+            for (var q = 0; q < HeatmapLayout.ColorBarHeight; q++) bar.SetPixel(p, q, color);
+        }
+        canvas.DrawBitmap(bar, x, layout.ColorBarY);
+        var numbers = layout.Baseline(layout.Rows);
+        var (low, high) = (Number(lo), Number(hi));
+        text.Draw(low, x, numbers);
+        text.Draw(high, x + layout.Cell, numbers, align: SKTextAlign.Right);
+        if (text.Width(low) + text.Width(high) + text.Width(Number((lo + hi) / 2)) + 12 < layout.Cell)
+            text.Draw(Number((lo + hi) / 2), x + layout.Cell / 2f, numbers, align: SKTextAlign.Center);
+        text.Draw("map value", x + layout.Cell / 2f, layout.Baseline(layout.Rows + 1), align: SKTextAlign.Center);
+    }
+
+    /// <summary>A cell of the colour map: each value's position between <paramref name="lo"/> and <paramref name="hi"/> (NaN as the bottom).</summary>
+    private static SKBitmap Colored(float[] values, int cell, double lo, double hi)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(cell, cell, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var p = 0; p < values.Length; p++)
+        {
+            var t = hi > lo && float.IsFinite(values[p]) ? Math.Clamp((values[p] - lo) / (hi - lo), 0, 1) : 0;
+            bitmap.SetPixel(p % cell, p / cell, Colormap.GetColor(t).ToSKColor());
+        }
+        return bitmap;
+    }
+
+    /// <summary>A cell of an RGB picture given as uint8 [3, cell, cell].</summary>
+    private static SKBitmap Picture(byte[] chw, int cell)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(cell, cell, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var plane = cell * cell;
+        for (var p = 0; p < plane; p++) bitmap.SetPixel(p % cell, p / cell, new SKColor(chw[p], chw[plane + p], chw[2 * plane + p]));
+        return bitmap;
+    }
+
+    private static SKBitmap Fill(int cell, SKColor color)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(cell, cell, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        bitmap.Erase(color);
+        return bitmap;
     }
 
     private static string Number(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>Text of the grid in DejaVu Sans, shrunk (down to 7 px) and then shortened with an ellipsis to fit one cell.</summary>
+    private sealed class Text(SKCanvas canvas, HeatmapLayout layout) : IDisposable
+    {
+        private const float MinimumSize = 7;
+        private readonly SKFont _regular = new(ReportFont.Typeface(), layout.FontSize);
+        private readonly SKFont _bold = new(ReportFont.Typeface(bold: true), layout.FontSize);
+        private readonly SKPaint _ink = new() { Color = new SKColor(34, 34, 34), IsAntialias = true };
+
+        public float Width(string text) => _regular.MeasureText(text);
+
+        public void Draw(string text, float x, float baseline, bool bold = false, SKTextAlign align = SKTextAlign.Left)
+        {
+            var font = bold ? _bold : _regular;
+            var width = font.MeasureText(text);
+            if (width <= layout.Cell)
+            {
+                canvas.DrawText(text, x, baseline, align, font, _ink);
+                return;
+            }
+            using var smaller = new SKFont(font.Typeface, Math.Max(MinimumSize, font.Size * layout.Cell / width));
+            while (text.Length > 1 && smaller.MeasureText(text) > layout.Cell) text = text[..^2] + "…";
+            canvas.DrawText(text, x, baseline, align, smaller, _ink);
+        }
+
+        public void Dispose()
+        {
+            _regular.Dispose();
+            _bold.Dispose();
+            _ink.Dispose();
+        }
+    }
 }
