@@ -42,16 +42,24 @@ public static class PatchScorer
         var bankNorms = bank.square().sum(1).view(1, -1);                      // ‖c‖²
         var bankT = bank.t();
         var total = b * p;
-        var step = RowsPerBlock(n, features.device);
+        var step = Math.Min(RowsPerBlock(n, features.device), total);
         var nearest = torch.empty([total, kept], features.dtype, features.device);
+        // Two block buffers for the whole call: a fresh pair per block would leave the allocator's heap fragmented
+        // (the resident set crept up over thousands of predictions).
+        var products = torch.empty([step, n], features.dtype, features.device);
+        var squared = torch.empty([step, n], features.dtype, features.device);
         for (long start = 0; start < total; start += step)
         {
             using var block = torch.NewDisposeScope();
             var length = Math.Min(step, total - start);
-            var products = rows.narrow(0, start, length).mm(bankT).mul_(2.0);   // 2φ·c (×2 is exact)
-            var squared = rowNorms.narrow(0, start, length) + bankNorms;
-            squared.sub_(products);                                              // ‖φ‖² + ‖c‖² − 2φ·c
-            nearest.narrow(0, start, length).copy_(squared.topk(kept, dim: 1, largest: false, sorted: true).values);
+            var product = length == step ? products : products.narrow(0, 0, length);
+            var distance = length == step ? squared : squared.narrow(0, 0, length);
+            torch.mm(rows.narrow(0, start, length), bankT, product);
+            product.mul_(2.0);                                                       // 2φ·c (×2 is exact)
+            distance.copy_(rowNorms.narrow(0, start, length).expand(length, n));
+            distance.add_(bankNorms);                                                // ‖φ‖² + ‖c‖²
+            distance.sub_(product);                                                  // − 2φ·c
+            nearest.narrow(0, start, length).copy_(distance.topk(kept, dim: 1, largest: false, sorted: true).values);
         }
         var distances = nearest.clamp_min(0).sqrt().view(b, p, kept);            // [B,P,K]
         var certainty = functional.softmax(-distances, 2).select(2, 0);          // softmin(d)[0]

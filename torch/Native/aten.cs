@@ -88,6 +88,7 @@ internal static class aten
     internal static readonly Op median_dim = new("aten::median", "dim");
     internal static readonly Op matmul = new("aten::matmul");
     internal static readonly Op mm = new("aten::mm");
+    internal static readonly Op mm_out = new("aten::mm", "out");
     internal static readonly Op bmm = new("aten::bmm");
     internal static readonly Op linalg_inv = new("aten::linalg_inv");
     internal static readonly Op cdist = new("aten::cdist");
