@@ -5,11 +5,15 @@ using System.Runtime.InteropServices;
 namespace AnomalyBench.Torch;
 
 /// <summary>
-/// Makes idle OpenMP threads sleep instead of spin (<c>OMP_WAIT_POLICY=PASSIVE</c>) unless the user chose a policy.
-/// libgomp's default keeps every idle team thread spinning for about 300,000 iterations after each parallel region.
-/// On a quiet machine that only burns a core nobody wants; as soon as anything else runs on the same cores (a second
-/// shard of the sweep, the data loader's threads, another user's job) the spinning threads take the CPU from the threads
-/// doing the work, and a training step of 0.5 s took 6–12 s (measured, issue 23; with PASSIVE 0.3–0.6 s).
+/// Bounds how long idle OpenMP threads spin before they sleep (<c>GOMP_SPINCOUNT=10000</c>) unless the user chose.
+/// libgomp's default keeps every idle team thread spinning for 300,000 iterations after each parallel region. On
+/// this project's 2-core machine that steals the cores as soon as anything else wants them: OpenBLAS's own threads
+/// (Debian's libopenblas0-pthread runs GEMMs on a pool of its own), a second shard of the sweep, another user's job;
+/// a 0.5 s training step took 6–12 s beside one other job (issue 23). Never spinning (<c>OMP_WAIT_POLICY=PASSIVE</c>)
+/// fixes that but pays a sleep and a wake-up between every two parallel regions: the quickstart took 110 s against
+/// 87 s with the default on a quiet machine. A short spin keeps a thread awake across the microseconds between one
+/// op and the next and lets it sleep when there is nothing to do: 82 s quiet, its two shards at once in 71 s
+/// (benchmarks/README.md, "OpenMP wait policy").
 /// libgomp reads its environment once, in the constructor that runs when libtorch loads it, and through the C
 /// library's <c>getenv</c>: .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> only changes the
 /// runtime's own copy on Linux, so the variable is written with libc's <c>setenv</c>, from this assembly's module
@@ -20,10 +24,13 @@ public static partial class OpenMpWaitPolicy
     /// <summary>libgomp's wait-policy variable; a value the user set is kept.</summary>
     public const string PolicyVariable = "OMP_WAIT_POLICY";
 
-    /// <summary>libgomp's spin count; when the user set it, the policy is left to it.</summary>
+    /// <summary>libgomp's spin count (iterations an idle thread spins before it sleeps); a value the user set is kept.</summary>
     public const string SpinCountVariable = "GOMP_SPINCOUNT";
 
-    /// <summary>The policy the process runs with: what the user set, or PASSIVE set here.</summary>
+    /// <summary>The spin count the harness sets when the user set neither variable.</summary>
+    public const string DefaultSpinCount = "10000";
+
+    /// <summary>The policy the process runs with: what the user set, or the short spin set here.</summary>
     public static string Effective { get; private set; } = "";
 
     /// <summary>True when the harness chose the policy (the user set neither variable).</summary>
@@ -43,9 +50,9 @@ public static partial class OpenMpWaitPolicy
         }
         if (OperatingSystem.IsWindows()) return;
         // The native environment (libgomp) and the managed copy (child processes the harness starts).
-        if (setenv(PolicyVariable, "PASSIVE", 0) != 0) return;
-        Environment.SetEnvironmentVariable(PolicyVariable, "PASSIVE");
-        Effective = "PASSIVE";
+        if (setenv(SpinCountVariable, DefaultSpinCount, 0) != 0) return;
+        Environment.SetEnvironmentVariable(SpinCountVariable, DefaultSpinCount);
+        Effective = $"{SpinCountVariable}={DefaultSpinCount}";
         SetByHarness = true;
     }
 
