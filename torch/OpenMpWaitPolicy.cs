@@ -13,7 +13,7 @@ namespace AnomalyBench.Torch;
 /// fixes that but pays a sleep and a wake-up between every two parallel regions: the quickstart took 110 s against
 /// 87 s with the default on a quiet machine. A short spin keeps a thread awake across the microseconds between one
 /// op and the next and lets it sleep when there is nothing to do: 82 s quiet, its two shards at once in 71 s
-/// (benchmarks/README.md, "OpenMP wait policy").
+/// (benchmarks/README.md, "Speed against the official code, and under load").
 /// libgomp reads its environment once, in the constructor that runs when libtorch loads it, and through the C
 /// library's <c>getenv</c>: .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> only changes the
 /// runtime's own copy on Linux, so the variable is written with libc's <c>setenv</c>, from this assembly's module
