@@ -70,11 +70,19 @@ public sealed class CoupledHypersphereLoss : Module
         return new CoupledHypersphereTerms(attraction.MoveToOuterDisposeScope(), repulsion.MoveToOuterDisposeScope(), total.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Features [B, P, D] and a bank [N, D] of the same D, or an error that shows both shapes.</summary>
+    internal static void CheckShapes(Tensor features, Tensor bank)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(bank);
+        if (features.dim() != 3 || bank.dim() != 2 || features.size(2) != bank.size(1))
+            throw new ArgumentException($"features [B,P,D] and bank [N,D] must agree in D, got [{string.Join(", ", features.shape)}] and [{string.Join(", ", bank.shape)}]");
+    }
+
     /// <summary>‖φ‖² + ‖c‖² − 2φ·c: [B, P, D] × [N, D] → [B, P, N] (official DSVDD; may be slightly negative by rounding).</summary>
     public static Tensor SquaredDistances(Tensor features, Tensor bank)
     {
-        if (features.dim() != 3 || bank.dim() != 2 || features.size(2) != bank.size(1))
-            throw new ArgumentException($"features [B,P,D] and bank [N,D] must agree in D, got [{string.Join(", ", features.shape)}] and [{string.Join(", ", bank.shape)}]");
+        CheckShapes(features, bank);
         using var scope = torch.NewDisposeScope();
         var featureNorms = features.square().sum(2, keepdim: true);          // [B,P,1]
         var bankNorms = bank.square().sum(1).view(1, 1, -1);                 // [1,1,N]

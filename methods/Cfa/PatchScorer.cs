@@ -29,10 +29,7 @@ public static class PatchScorer
     /// </remarks>
     public static Tensor Score(Tensor features, Tensor bank, int k)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(bank);
-        if (features.dim() != 3 || bank.dim() != 2 || features.size(2) != bank.size(1))
-            throw new ArgumentException($"features [B,P,D] and bank [N,D] must agree in D, got [{string.Join(", ", features.shape)}] and [{string.Join(", ", bank.shape)}]");
+        CoupledHypersphereLoss.CheckShapes(features, bank);
         using var scope = torch.NewDisposeScope();
         var (b, p, d) = (features.size(0), features.size(1), features.size(2));
         var n = bank.size(0);
@@ -73,7 +70,7 @@ public static class PatchScorer
     public const long RowAlignment = 64;
 
     /// <summary>Rows of one distance block: <see cref="BlockBytes"/> worth on a CPU; on a GPU one block holds every row.</summary>
-    private static long RowsPerBlock(long bankSize, Device device) =>
+    internal static long RowsPerBlock(long bankSize, Device device) =>
         device.Type == DeviceType.CPU ? Math.Max(1, BlockBytes / sizeof(float) / bankSize / RowAlignment) * RowAlignment : long.MaxValue;
 
     /// <summary>

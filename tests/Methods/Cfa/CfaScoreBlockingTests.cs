@@ -68,7 +68,8 @@ public class CfaScoreBlockingTests
     public void SeveralBlocksAreUsedAtTheOfficialSetting()
     {
         // The first case must really be cut into blocks, or it proves nothing about them.
-        var rowsPerBlock = PatchScorer.BlockBytes / sizeof(float) / 3136 / PatchScorer.RowAlignment * PatchScorer.RowAlignment;
+        var rowsPerBlock = PatchScorer.RowsPerBlock(3136, Device.CPU);
         Assert.That(4 * 56 * 56 / rowsPerBlock, Is.GreaterThan(10));
+        Assert.That(rowsPerBlock % PatchScorer.RowAlignment, Is.Zero, "blocks start at micro-kernel boundaries");
     }
 }
