@@ -19,7 +19,9 @@ phases=("$@")
 harness=harness/bin/Release/net10.0/harness
 [ -x "$harness" ] || { echo "build first: dotnet build -c Release" >&2; exit 1; }
 work=$(mktemp -d /tmp/anomalybench-load.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# The runs stay in $work afterwards, so that a slow step can be looked up in its train_log.csv.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+echo "runs in $work"
 
 # A copy of the experiment file that writes into $work/<phase>/.
 experiment() {
