@@ -37,6 +37,7 @@ internal static class Engine
         lock (s_gate)
         {
             if (s_initialized) return;
+            if (OpenBlasThreading.Error is { } error) throw new TorchException(error);
             s_threads = DefaultThreads();
             s_threadsVersion = 1;
             WarnOnReferenceBlas();
@@ -110,7 +111,7 @@ internal static class Engine
         {
             Console.Error.WriteLine(
                 $"warning: libtorch is using the reference BLAS ({library}), about 30x slower than OpenBLAS for matrix products. " +
-                "Install it: apt-get install libopenblas0-pthread");
+                $"Install it: apt-get install {OpenBlasThreading.Package}");
         }
     }
 

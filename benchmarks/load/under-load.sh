@@ -6,8 +6,9 @@
 #   benchmarks/load/under-load.sh [experiments.yaml] [phase ...]
 #
 # Phases: alone, shards, busy (default: all three). Run it from the repository root after `dotnet build -c Release`;
-# set OMP_WAIT_POLICY / GOMP_SPINCOUNT in the environment to compare libgomp's policies (the harness's own default
-# is PASSIVE). Nothing else should run on the machine, apart from what a phase starts itself.
+# set OMP_WAIT_POLICY / GOMP_SPINCOUNT to compare libgomp's policies (the harness's default is GOMP_SPINCOUNT=10000),
+# ANOMALYBENCH_OPENBLAS=pthread to compare OpenBLAS's own thread pool with the default OpenMP build, OPENBLAS_CORETYPE
+# to compare kernels. Nothing else should run on the machine, apart from what a phase starts itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -14,7 +14,9 @@ internal static class InfoCommand
         {
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"AnomalyBench {Version}");
-            output.WriteLine($"libtorch {torch.libtorch_version}, {torch.get_num_threads()} intra-op threads, BLAS {torch.blas_library}");
+            var blas = torch.blas_library;
+            output.WriteLine($"libtorch {torch.libtorch_version}, {torch.get_num_threads()} intra-op threads, BLAS {blas}");
+            output.WriteLine(BlasThreading(blas));
             output.WriteLine(OpenMpWaitPolicy.SetByHarness
                 ? $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (the harness's default; set {OpenMpWaitPolicy.PolicyVariable} or {OpenMpWaitPolicy.SpinCountVariable} to choose another)"
                 : $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (from the environment)");
@@ -24,6 +26,24 @@ internal static class InfoCommand
             return 0;
         });
         return command;
+    }
+
+    private static string BlasThreading(string blas)
+    {
+        var loaded = OpenBlasThreading.LoadedFrom is not null
+            ? $"loaded by the harness from {OpenBlasThreading.LoadedFrom}; {OpenBlasThreading.ChoiceVariable}={OpenBlasThreading.SystemChoice} keeps the system's"
+            : $"the system's: {OpenBlasThreading.NotLoadedBecause}";
+        if (OpenBlasThreading.Describe(blas) is not { } openblas) return $"BLAS threads: not OpenBLAS ({loaded})";
+        var advice = openblas.Threading.StartsWith("pthreads", StringComparison.Ordinal) && OpenBlasThreading.LoadedFrom is null
+            ? $"; apt-get install {OpenBlasThreading.Package} to run it on OpenMP's threads"
+            : "";
+        var core = OpenBlasCoreType.SetByHarness is not null
+            ? $"{OpenBlasCoreType.Variable}={OpenBlasCoreType.SetByHarness} set by the harness from the CPU's instruction sets; set it yourself to choose"
+            : Environment.GetEnvironmentVariable(OpenBlasCoreType.Variable) is { Length: > 0 } user
+                ? $"{OpenBlasCoreType.Variable}={user} from the environment"
+                : "OpenBLAS's own choice";
+        return $"BLAS threads: {openblas.Threading} ({loaded}{advice})\n" +
+               $"BLAS kernels: {openblas.Core} ({core}); {openblas.Config}";
     }
 
     public static string Version =>

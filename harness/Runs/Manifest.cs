@@ -35,6 +35,8 @@ internal static class Manifest
             ["os"] = RuntimeInformation.OSDescription,
             ["libtorch"] = torch.libtorch_version,
             ["blas"] = torch.blas_library,
+            // The kernels and threading of OpenBLAS, which set the rounding of every matrix product (OpenBlasCoreType).
+            ["blas_config"] = OpenBlasThreading.Describe(torch.blas_library) is { } openblas ? $"{openblas.Config}; {openblas.Threading}" : null,
             ["device"] = device.ToString(),
             ["threads"] = torch.get_num_threads(),
             ["started"] = started.ToString("O"),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AnomalyBench.Torch;
 using NUnit.Framework;
 
@@ -40,27 +39,6 @@ public class OpenMpWaitPolicyTests
     public void ThisProcessRunsWithAPolicy() =>
         Assert.That(OpenMpWaitPolicy.Effective, Is.Not.Empty, "the module initializer ran before the first native call");
 
-    private static (string Output, string Error) HarnessInfo(Dictionary<string, string?> environment)
-    {
-        var harness = Path.Combine(AppContext.BaseDirectory, "harness.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(harness);
-        start.ArgumentList.Add("info");
-        start.Environment["OMP_DISPLAY_ENV"] = "verbose";
-        foreach (var (name, value) in environment)
-        {
-            if (value is null) start.Environment.Remove(name);
-            else start.Environment[name] = value;
-        }
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("harness info did not finish in 120 s");
-        }
-        Assert.That(process.ExitCode, Is.Zero, error.Result);
-        return (output, error.Result);
-    }
+    private static (string Output, string Error) HarnessInfo(Dictionary<string, string?> environment) =>
+        HarnessProcess.Succeed(["info"], new(environment) { ["OMP_DISPLAY_ENV"] = "verbose" });
 }
