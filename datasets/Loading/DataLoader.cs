@@ -13,7 +13,8 @@ namespace AnomalyBench.Datasets;
 /// drawn from a <see cref="PythonRandom"/> seeded once with <see cref="LoaderOptions.Seed"/>:
 /// the same for every thread count.</item>
 /// <item>With <see cref="LoaderOptions.Cache"/>, decoded samples (uint8, resized and cropped) stay in
-/// memory, so the epochs after the first only stack, copy and normalise.</item>
+/// memory: the first epoch decodes all of them before its first batch, and every epoch only stacks, copies
+/// and normalises.</item>
 /// <item>Each <see cref="Batch"/> is disposed when the consumer asks for the next one (or leaves the
 /// loop); the loader's own tensors and the cache go with <see cref="Dispose"/>. Nothing accumulates
 /// over epochs, so native memory stays flat in a long training loop.</item>
@@ -90,29 +91,42 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         var order = Enumerable.Range(0, _samples.Count).ToArray();
         if (Options.Shuffle) _random.Shuffle(order);
         var used = BatchCount * Options.BatchSize >= order.Length ? order : order[..(BatchCount * Options.BatchSize)];
+        if (_cache is not null)
+        {
+            FillCache(used);
+            for (var start = 0; start < used.Length; start += Options.BatchSize)
+                yield return Build(used[start..Math.Min(start + Options.BatchSize, used.Length)].Select(i => _cache[i]!).ToList());
+            yield break;
+        }
 
-        // Only what is not cached at the start of the epoch goes through the workers, in the
-        // epoch's order; the snapshot keeps the queue in step while workers fill the cache.
-        var queued = used.Select(i => _cache?[i] is null).ToArray();
-        var missing = used.Where((_, k) => queued[k]).ToArray();
-        using var queue = new PrefetchQueue(Load, missing, Options.WorkerCount, Options.PrefetchBatches * Options.BatchSize, ownsResults: _cache is null, Options.WorkerThreads);
+        using var queue = new PrefetchQueue(Load, used, Options.WorkerCount, Options.PrefetchBatches * Options.BatchSize, ownsResults: true, Options.WorkerThreads);
         for (var start = 0; start < used.Length; start += Options.BatchSize)
         {
             var end = Math.Min(start + Options.BatchSize, used.Length);
             var items = new List<PreparedSample>(end - start);
             try
             {
-                for (var k = start; k < end; k++) items.Add(queued[k] ? queue.Take() : _cache![used[k]]!);
+                for (var k = start; k < end; k++) items.Add(queue.Take());
                 yield return Build(items);
             }
             finally
             {
-                if (_cache is null)
-                {
-                    foreach (var item in items) item.Dispose();
-                }
+                foreach (var item in items) item.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes every sample of the epoch that the cache lacks, before the epoch's first batch, on all the workers. The
+    /// cache will hold them all anyway; decoding them beside the first epoch's training steps only took the cores from
+    /// those steps (CFA's steps 3–4 of the quickstart at 2.25 × their run's median, benchmarks/README.md).
+    /// </summary>
+    private void FillCache(int[] used)
+    {
+        var missing = used.Where(i => _cache![i] is null).ToArray();
+        if (missing.Length == 0) return;
+        using var queue = new PrefetchQueue(Load, missing, Options.WorkerCount, Options.PrefetchBatches * Options.BatchSize, ownsResults: false, Options.WorkerThreads);
+        for (var k = 0; k < missing.Length; k++) queue.Take();
     }
 
     private PreparedSample Load(int index)

@@ -104,6 +104,19 @@ public class DataLoaderTests(Device device)
     }
 
     [Test]
+    public void TheFirstEpochFillsTheCacheBeforeItsFirstBatch()
+    {
+        // Batches of 3 with 2 batches of prefetch: without the fill, at most 6 + 3 of the 11 would be decoded by now.
+        using var loader = new DataLoader(_samples, s_plain, device, new LoaderOptions(BatchSize: 3, Shuffle: true, Cache: true, Workers: 2));
+        using var epoch = loader.GetEnumerator();
+        Assert.That(epoch.MoveNext(), Is.True);
+        Assert.That(loader.CachedCount, Is.EqualTo(11));
+        var first = new List<int>(Levels(epoch.Current));
+        while (epoch.MoveNext()) first.AddRange(Levels(epoch.Current));
+        Assert.That(first.Order(), Is.EqualTo(Enumerable.Range(0, 11).Select(i => 10 * i)), "every sample once");
+    }
+
+    [Test]
     public void ALongLoopOverTheCachedCategoryDoesNotGrowNativeMemory()
     {
         using var loader = new DataLoader(_samples, new Preprocessing(6), device, new LoaderOptions(BatchSize: 4, Shuffle: true, Cache: true));
