@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AnomalyBench.Harness.Commands;
 using AnomalyBench.Methods;
+using AnomalyBench.Torch;
 
 namespace AnomalyBench.Harness;
 
@@ -34,10 +35,25 @@ public static class Cli
     public static int Invoke(string[] args, MethodRegistry registry, TextWriter? output = null, TextWriter? error = null)
     {
         if (args.Length >= 1 && IsExperimentFile(args[0])) args = ["run", .. args];
-        var config = new InvocationConfiguration();
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
-        return Build(registry).Parse(args).Invoke(config);
+        try
+        {
+            return Build(registry).Parse(args).Invoke(config);
+        }
+        catch (TorchException e)
+        {
+            // The engine's own errors (a bad ANOMALYBENCH_THREADS or ANOMALYBENCH_OPENBLAS, a missing shim) say what to
+            // do in their message; a stack trace would only bury it.
+            config.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (Exception e)
+        {
+            config.Error.WriteLine($"Unhandled exception: {e}");
+            return 1;
+        }
     }
 
     private static bool IsExperimentFile(string arg) =>

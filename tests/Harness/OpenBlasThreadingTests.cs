@@ -48,7 +48,8 @@ public class OpenBlasThreadingTests
     {
         var (code, output, error) = HarnessProcess.Run(["info"], new() { [OpenBlasThreading.ChoiceVariable] = "mkl" });
         Assert.That(code, Is.Not.Zero, output);
-        Assert.That(error, Does.Contain("ANOMALYBENCH_OPENBLAS='mkl' is not 'openmp', 'pthread' or 'system'"));
+        Assert.That(error, Does.Contain("error: ANOMALYBENCH_OPENBLAS='mkl' is not 'openmp', 'pthread' or 'system'"));
+        Assert.That(error, Does.Not.Contain("   at "), "the message, not a stack trace");
     }
 
     /// <summary>
