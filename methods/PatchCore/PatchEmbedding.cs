@@ -50,30 +50,11 @@ public sealed class PatchEmbedding
     public long TargetDimension { get; }
 
     /// <summary>The vectors of every patch of <paramref name="maps"/> (layer order: the first sets the grid). Nothing else stays alive.</summary>
-    /// <remarks>
-    /// One image at a time: every step is per image (the patches, the bilinear resampling, the copy to rows, the
-    /// pooling within each row), so the rows are the same bit for bit as the whole batch's, but a batch's temporaries
-    /// are 16 times larger: at batch 16 (WRN-50, 128 px) each layer's patch tensor is 75 MB, which glibc maps fresh
-    /// from the kernel and page-faults on every call, and the copy to rows runs out of cache. Per image, PatchCore's
-    /// batch of 16 predicts faster per image than one image at a time again (benchmarks/README.md).
-    /// </remarks>
     public PatchEmbeddings Embed(IReadOnlyList<Tensor> maps)
     {
         if (maps.Count == 0) throw new ArgumentException("give at least one feature map", nameof(maps));
-        var (batch, height, width) = (maps[0].size(0), maps[0].size(2), maps[0].size(3));
+        var (height, width) = (maps[0].size(2), maps[0].size(3));
         using var scope = torch.NewDisposeScope();
-        var images = new Tensor[batch];
-        for (var i = 0; i < batch; i++)
-        {
-            using var inner = torch.NewDisposeScope();
-            images[i] = EmbedImages(maps.Select(m => m.narrow(0, i, 1)).ToArray(), height, width).MoveToOuterDisposeScope();
-        }
-        var vectors = batch == 1 ? images[0] : torch.cat(images);
-        return new PatchEmbeddings(vectors.MoveToOuterDisposeScope(), height, width);
-    }
-
-    private Tensor EmbedImages(IReadOnlyList<Tensor> maps, long height, long width)
-    {
         var perLayer = new Tensor[maps.Count];
         for (var l = 0; l < maps.Count; l++)
         {
@@ -85,7 +66,8 @@ public sealed class PatchEmbedding
             perLayer[l] = MeanMapper(rows, PretrainDimension);
             rows.Dispose();
         }
-        return Aggregate(perLayer, TargetDimension);
+        var vectors = Aggregate(perLayer, TargetDimension);
+        return new PatchEmbeddings(vectors.MoveToOuterDisposeScope(), height, width);
     }
 
     /// <summary>

@@ -102,29 +102,6 @@ public class PatchEmbeddingTests(Device device)
         Assert.That(TensorAssert.Values(second), Is.EqualTo(TensorAssert.Values(rows)).Within(1e-4));
     }
 
-    /// <summary>
-    /// Embed works one image at a time; the rows must be the whole batch's bit for bit, in image-major order. The
-    /// reference runs the same public steps on the whole batch; a swapped image, a transposed grid or a step that
-    /// mixed images would break equality.
-    /// </summary>
-    [Test]
-    public void OneImageAtATimeGivesTheWholeBatchsRowsBitForBit()
-    {
-        torch.manual_seed(7);
-        using var l2 = torch.randn([3, 8, 6, 6], device: device);
-        using var l3 = torch.randn([3, 16, 3, 3], device: device);
-        var embedding = new PatchEmbedding(3, 40, 24);
-        using var embeddings = embedding.Embed([l2, l3]);
-        using var scope = torch.NewDisposeScope();
-        var perLayer = new[] { l2, l3 }.Select(map =>
-            PatchEmbedding.MeanMapper(PatchMaker.ToRows(PatchMaker.ResampleToGrid(embedding.PatchMaker.Patchify(map), 6, 6)), 40)).ToArray();
-        var whole = PatchEmbedding.Aggregate(perLayer, 24);
-        Assert.That(embeddings.Vectors.shape, Is.EqualTo(new long[] { 3 * 36, 24 }));
-        Assert.That(embeddings.Vectors.equal(whole), Is.True, "per-image rows differ from the whole batch's");
-        using var second = embedding.Embed([l2.narrow(0, 1, 1), l3.narrow(0, 1, 1)]);
-        Assert.That(second.Vectors.equal(whole.narrow(0, 36, 36)), Is.True, "image 1's rows are rows 36–71");
-    }
-
     [Test]
     public void EmbeddingLeavesNoTensorBehind()
     {
