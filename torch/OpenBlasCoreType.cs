@@ -8,12 +8,14 @@ namespace AnomalyBench.Torch;
 /// back to its oldest, SSE3-only kernels (Prescott) for every model newer than its release: Debian 12's OpenBLAS 0.3.21
 /// does so on this project's Xeon (model 207, Emerald Rapids, AVX-512 with BF16), where a 3136 × 448 by 448 × 6272
 /// product takes 380 ms with the Prescott kernels and 84 ms with the Cooperlake ones (benchmarks/README.md). The
-/// choice below depends on the instruction sets alone, so it is also right for the models the table knows: the same
-/// kernels OpenBLAS picks for them. AMD CPUs are left to OpenBLAS, which recognises them by family, not model.
+/// choice below depends on the instruction sets alone, so on a model the table knows it picks kernels of the same
+/// instruction sets as OpenBLAS would (on Sapphire Rapids, Cooperlake's rather than OpenBLAS's AMX-era target, which
+/// was slower here for single precision). AMD CPUs are left to OpenBLAS, which recognises them by family, not model.
 /// <para>
 /// The kernels change the rounding of matrix products, as a run on another CPU does: PatchCore's scores agree with
-/// the Prescott kernels' to a few 1e-6 relative (tests/Harness/OpenBlasCoreTypeTests.cs); a trained method amplifies
-/// such differences over its steps, as it does a change of seed. <c>OPENBLAS_CORETYPE=Prescott</c> restores the old
+/// the Prescott kernels' to a few 1e-6 relative (tests/Harness/OpenBlasCoreTypeTests.cs); a trained method carries
+/// such differences through its steps, as on another CPU (the quickstart's metrics moved by up to 0.094, FYD on 20
+/// test images; benchmarks/README.md). <c>OPENBLAS_CORETYPE=Prescott</c> restores the old
 /// kernels, any other OpenBLAS core name forces that one.
 /// </para>
 /// </summary>

@@ -258,7 +258,6 @@ public static partial class torch
         return c.Tensor(condition).Scalar(x).Tensor(y).Call();
     }
 
-    /// <summary>Pairwise p-norm distances between the rows of x1 [B,P,M] and x2 [B,R,M].</summary>
     /// <summary>
     /// torch.mm(input, mat2, out=out): the product written into <paramref name="out"/> (of the product's shape), so
     /// that a loop over blocks reuses one buffer instead of allocating a new one per block.
@@ -269,6 +268,7 @@ public static partial class torch
         c.Tensor(input).Tensor(mat2).Tensor(@out).CallVoid();
     }
 
+    /// <summary>Pairwise p-norm distances between the rows of x1 [B,P,M] and x2 [B,R,M].</summary>
     public static Tensor cdist(Tensor x1, Tensor x2, double p = 2)
     {
         var c = new OpCall(aten.cdist);

@@ -16,7 +16,7 @@ internal static class InfoCommand
             output.WriteLine($"AnomalyBench {Version}");
             var blas = torch.blas_library;
             output.WriteLine($"libtorch {torch.libtorch_version}, {torch.get_num_threads()} intra-op threads, BLAS {blas}");
-            output.WriteLine(BlasThreading(blas));
+            foreach (var line in BlasLines(blas)) output.WriteLine(line);
             output.WriteLine(OpenMpWaitPolicy.SetByHarness
                 ? $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (the harness's default; set {OpenMpWaitPolicy.PolicyVariable} or {OpenMpWaitPolicy.SpinCountVariable} to choose another)"
                 : $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (from the environment)");
@@ -28,12 +28,17 @@ internal static class InfoCommand
         return command;
     }
 
-    private static string BlasThreading(string blas)
+    /// <summary>Which OpenBLAS build runs and on which threads, and which kernels it chose and why.</summary>
+    private static IEnumerable<string> BlasLines(string blas)
     {
         var loaded = OpenBlasThreading.LoadedFrom is not null
             ? $"loaded by the harness from {OpenBlasThreading.LoadedFrom}; {OpenBlasThreading.ChoiceVariable}={OpenBlasThreading.SystemChoice} keeps the system's"
             : $"the system's: {OpenBlasThreading.NotLoadedBecause}";
-        if (OpenBlasThreading.Describe(blas) is not { } openblas) return $"BLAS threads: not OpenBLAS ({loaded})";
+        if (OpenBlasThreading.Describe(blas) is not { } openblas)
+        {
+            yield return $"BLAS threads: not OpenBLAS ({loaded})";
+            yield break;
+        }
         var advice = openblas.Threading.StartsWith("pthreads", StringComparison.Ordinal) && OpenBlasThreading.LoadedFrom is null
             ? $"; apt-get install {OpenBlasThreading.Package} to run it on OpenMP's threads"
             : "";
@@ -42,8 +47,8 @@ internal static class InfoCommand
             : Environment.GetEnvironmentVariable(OpenBlasCoreType.Variable) is { Length: > 0 } user
                 ? $"{OpenBlasCoreType.Variable}={user} from the environment"
                 : "OpenBLAS's own choice";
-        return $"BLAS threads: {openblas.Threading} ({loaded}{advice})\n" +
-               $"BLAS kernels: {openblas.Core} ({core}); {openblas.Config}";
+        yield return $"BLAS threads: {openblas.Threading} ({loaded}{advice})";
+        yield return $"BLAS kernels: {openblas.Core} ({core}); {openblas.Config}";
     }
 
     public static string Version =>
