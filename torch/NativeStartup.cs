@@ -20,4 +20,14 @@ internal static class NativeStartup
         OpenBlasCoreType.Apply();
         OpenBlasThreading.Load();
     }
+
+    /// <summary>
+    /// The variables <see cref="Run"/> set in this process's environment as the engine's defaults (the user had set
+    /// none of them). A child process inherits them and would take them for the user's choice.
+    /// </summary>
+    internal static IReadOnlyList<string> VariablesSet =>
+    [
+        .. OpenMpWaitPolicy.SetByHarness ? [OpenMpWaitPolicy.SpinCountVariable] : Array.Empty<string>(),
+        .. OpenBlasCoreType.SetByHarness is not null ? [OpenBlasCoreType.Variable] : Array.Empty<string>(),
+    ];
 }

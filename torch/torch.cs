@@ -21,6 +21,16 @@ public static partial class torch
         NativeMethods.Check(NativeMethods.abt_manual_seed(seed), "manual_seed");
     }
 
+    /// <summary>The environment variable that sets the intra-op thread count (default: the machine's cores).</summary>
+    public const string ThreadsVariable = Engine.ThreadsVariable;
+
+    /// <summary>
+    /// The native environment variables the engine set when it loaded, as its defaults (GOMP_SPINCOUNT,
+    /// OPENBLAS_CORETYPE): a process that starts another harness process removes them, so that the child sets them
+    /// again as its own defaults instead of taking them for the user's choice.
+    /// </summary>
+    public static IReadOnlyList<string> VariablesSetAtStartup => NativeStartup.VariablesSet;
+
     /// <summary>Intra-op threads (default: the machine's cores, or ANOMALYBENCH_THREADS).</summary>
     public static int get_num_threads()
     {

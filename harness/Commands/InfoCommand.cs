@@ -20,6 +20,7 @@ internal static class InfoCommand
             output.WriteLine(OpenMpWaitPolicy.SetByHarness
                 ? $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (the harness's default; set {OpenMpWaitPolicy.PolicyVariable} or {OpenMpWaitPolicy.SpinCountVariable} to choose another)"
                 : $"OpenMP wait policy {OpenMpWaitPolicy.Effective} (from the environment)");
+            output.WriteLine(Jit);
             output.WriteLine(torch.cuda.is_available()
                 ? $"devices: cpu, cuda ({torch.cuda.device_count()} GPU(s))"
                 : "devices: cpu (no CUDA device, or a CPU-only libtorch)");
@@ -49,6 +50,24 @@ internal static class InfoCommand
                 : "OpenBLAS's own choice";
         yield return $"BLAS threads: {openblas.Threading} ({loaded}{advice})";
         yield return $"BLAS kernels: {openblas.Core} ({core}); {openblas.Config}";
+    }
+
+    /// <summary>
+    /// Whether the JIT recompiles hot methods in the background (the harness turns it off in its runtimeconfig; the
+    /// runtime's variables override that).
+    /// </summary>
+    private static string Jit
+    {
+        get
+        {
+            var variable = new[] { "DOTNET_TieredCompilation", "COMPlus_TieredCompilation" }
+                .FirstOrDefault(name => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)));
+            var on = variable is not null
+                ? Environment.GetEnvironmentVariable(variable) != "0"
+                : !AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var enabled) || enabled;
+            var source = variable is not null ? $"{variable} from the environment" : "the harness's default; DOTNET_TieredCompilation=1 turns it on";
+            return $".NET JIT: tiered compilation {(on ? "on" : "off")} ({source})";
+        }
     }
 
     public static string Version =>
