@@ -3,20 +3,17 @@ using System.Runtime.Intrinsics.X86;
 namespace AnomalyBench.Torch;
 
 /// <summary>
-/// Chooses OpenBLAS's kernels from the CPU's instruction sets on Intel CPUs (<c>OPENBLAS_CORETYPE</c>) unless the user
-/// set it. A DYNAMIC_ARCH OpenBLAS (Debian's) picks its kernels from a table of Intel family-6 model numbers and falls
-/// back to its oldest, SSE3-only kernels (Prescott) for every model newer than its release: Debian 12's OpenBLAS 0.3.21
-/// does so on this project's Xeon (model 207, Emerald Rapids, AVX-512 with BF16), where a 3136 × 448 by 448 × 6272
-/// product takes 380 ms with the Prescott kernels and 84 ms with the Cooperlake ones (benchmarks/README.md). The
-/// choice below depends on the instruction sets alone, so on a model the table knows it picks kernels of the same
-/// instruction sets as OpenBLAS would (on Sapphire Rapids, Cooperlake's rather than OpenBLAS's AMX-era target, which
-/// was slower here for single precision). AMD CPUs are left to OpenBLAS, which recognises them by family, not model.
+/// The kernels OpenBLAS runs, and the ones this CPU's instruction sets allow (<c>OPENBLAS_CORETYPE</c>). A
+/// DYNAMIC_ARCH OpenBLAS (Debian's) picks its kernels from a table of Intel family-6 model numbers and falls back to
+/// its oldest, SSE3-only kernels (Prescott) for every model newer than its release: Debian 12's OpenBLAS 0.3.21 does
+/// so on this project's Xeon (model 207, Emerald Rapids, AVX-512 with BF16), where a 3136 × 448 by 448 × 6272 product
+/// takes 380 ms with the Prescott kernels and 84 ms with the Cooperlake ones (benchmarks/README.md).
 /// <para>
-/// The kernels change the rounding of matrix products, as a run on another CPU does: PatchCore's scores agree with
-/// the Prescott kernels' to a few 1e-6 relative (tests/Harness/OpenBlasCoreTypeTests.cs); a trained method carries
-/// such differences through its steps, as on another CPU (the quickstart's metrics moved by up to 0.094, FYD on 20
-/// test images; benchmarks/README.md). <c>OPENBLAS_CORETYPE=Prescott</c> restores the old
-/// kernels, any other OpenBLAS core name forces that one.
+/// The harness does not set the variable itself: other kernels round matrix products differently, as a run on
+/// another CPU does, and a default that moved everyone's results (the quickstart's metrics by up to 0.094, FYD on 20
+/// test images; PatchCore's scores by a few 1e-6 relative, tests/Harness/OpenBlasCoreTypeTests.cs) would break the
+/// comparison with every earlier run. It says instead, in <c>harness info</c> and at the start of a sweep, which
+/// value runs this CPU's kernels (<see cref="Advice"/>): the user chooses, and manifest.json records what ran.
 /// </para>
 /// </summary>
 public static class OpenBlasCoreType
@@ -24,10 +21,16 @@ public static class OpenBlasCoreType
     /// <summary>OpenBLAS's own variable, read once when it loads.</summary>
     public const string Variable = "OPENBLAS_CORETYPE";
 
-    /// <summary>The core type the harness set, or null when it left the choice to OpenBLAS or to the user.</summary>
-    public static string? SetByHarness { get; private set; }
+    /// <summary>
+    /// OpenBLAS's core types from its oldest kernels upwards, as far as <see cref="ForThisCpu"/> goes: a core earlier
+    /// in the list than the recommended one runs older instruction sets than the CPU has.
+    /// </summary>
+    private static readonly string[] s_ladder = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "SandyBridge", "Haswell", "SkylakeX", "Cooperlake"];
 
-    /// <summary>The core OpenBLAS should use on this CPU, from its instruction sets; null to leave it to OpenBLAS.</summary>
+    /// <summary>
+    /// The core whose kernels match this CPU's instruction sets, on Intel CPUs; null to leave it to OpenBLAS (AMD CPUs,
+    /// which it recognises by family, not model; CPUs without AVX).
+    /// </summary>
     public static string? ForThisCpu()
     {
         if (!X86Base.IsSupported || !IsIntel()) return null;
@@ -40,14 +43,22 @@ public static class OpenBlasCoreType
         return null;
     }
 
-    /// <summary>Sets <see cref="Variable"/> for this process unless the user did; must run before OpenBLAS loads.</summary>
-    internal static void Apply()
+    /// <summary>
+    /// What to tell the user when OpenBLAS runs older kernels than the CPU allows and the user has not chosen (null
+    /// otherwise): the value that runs this CPU's kernels, and what changes with it.
+    /// </summary>
+    /// <param name="running">the core OpenBLAS reports (<c>openblas_get_corename</c>).</param>
+    public static string? Advice(string running)
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable))) return;
-        var core = ForThisCpu();
-        if (core is not null && NativeEnvironment.Set(Variable, core)) SetByHarness = core;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable))) return null;
+        if (ForThisCpu() is not { } better) return null;
+        var now = Array.FindIndex(s_ladder, core => core.Equals(running, StringComparison.OrdinalIgnoreCase));
+        if (now < 0 || now >= Array.IndexOf(s_ladder, better)) return null;
+        return $"OpenBLAS runs its {running} kernels on this CPU, older than its instruction sets (OpenBLAS picks kernels from a table of CPU models "
+             + $"and falls back on models newer than itself); {Variable}={better} runs kernels of its instruction sets (matrix products up to 4.5 times "
+             + "faster on this project's Xeon), and other kernels round differently, as another CPU does: results then differ from this setting's in the last digits, "
+             + "and trained methods' metrics a little more";
     }
-
     private static bool HasSkylakeXAvx512() =>
         Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512CD.IsSupported && Avx512F.VL.IsSupported;
 

@@ -5,7 +5,9 @@
 #
 #   benchmarks/load/under-load.sh [experiments.yaml] [phase ...]
 #
-# Phases: alone, shards, busy (default: all three). Run it from the repository root after `dotnet build -c Release`;
+# Phases: alone, shards (two shards started side by side, as a user would by hand; set ANOMALYBENCH_THREADS=1 to
+# give each its share), workers (`harness run --workers 2`: the same two shards, one thread each, and the report),
+# busy (default: alone, shards, busy). Run it from the repository root after `dotnet build -c Release`;
 # set OMP_WAIT_POLICY / GOMP_SPINCOUNT to compare libgomp's policies (the harness's default is GOMP_SPINCOUNT=10000),
 # ANOMALYBENCH_OPENBLAS=pthread to compare OpenBLAS's own thread pool with the default OpenMP build, OPENBLAS_CORETYPE
 # to compare kernels. Nothing else should run on the machine, apart from what a phase starts itself.
@@ -58,13 +60,15 @@ for phase in "${phases[@]}"; do
       first=$!
       "$harness" run "$file" --shard 1/2 > "$work/$phase/log1.txt" 2>&1
       wait "$first" ;;
+    workers)
+      "$harness" run "$file" --workers 2 > "$work/$phase/log.txt" 2>&1 ;;
     busy)
       # Another user's job: one thread that never sleeps.
       (while :; do :; done) &
       busy=$!
       "$harness" run "$file" > "$work/$phase/log.txt" 2>&1
       kill "$busy" ;;
-    *) echo "unknown phase '$phase' (alone, shards, busy)" >&2; exit 2 ;;
+    *) echo "unknown phase '$phase' (alone, shards, workers, busy)" >&2; exit 2 ;;
   esac
   end=$(date +%s.%N)
   printf '%-7s %6.1f s  ' "$phase" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')"

@@ -71,6 +71,8 @@ public sealed class SweepRunner
         var jobs = (shard ?? Shard.All).Select(Planner.Plan(_config, d => Categories(d, readers[d.DisplayName])));
         var weights = WeightsPlan.Resolve(_config, store);
         weights.Announce(_progress);
+        if (device.Type == DeviceType.CPU && OpenBlasThreading.Describe(torch.blas_library) is { } blas && OpenBlasCoreType.Advice(blas.Core) is { } kernels)
+            _progress.Note(kernels);
         SetAsideDamagedResults(jobs);
         var pending = jobs.Where(j => force || !j.Runs.All(Layout.IsFinished)).ToList();
         // A missing or altered packaged network would fail every job that needs it, after others have trained: fail now.

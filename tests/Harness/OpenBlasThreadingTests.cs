@@ -55,7 +55,8 @@ public class OpenBlasThreadingTests
     /// <summary>
     /// The same sweep under the OpenMP and the pthreads build: every score and every anomaly map bit for bit. CFA's
     /// training and distances and PatchCore's nearest-neighbour search are matrix products, so they run on OpenBLAS.
-    /// Both runs get the same kernels (<see cref="OpenBlasCoreType"/>), which is what makes bit-identity the right bar.
+    /// Both runs get the same kernels (OpenBLAS's own choice, <see cref="OpenBlasCoreType"/>), which is what makes
+    /// bit-identity the right bar.
     /// </summary>
     [Test]
     public void BothBuildsGiveBitIdenticalResults()
