@@ -102,6 +102,33 @@ public class PatchEmbeddingTests(Device device)
         Assert.That(TensorAssert.Values(second), Is.EqualTo(TensorAssert.Values(rows)).Within(1e-4));
     }
 
+    /// <summary>
+    /// The grid form of MeanMapper against MeanMapper on the rows, for the shapes the backbones give (WRN-50: 4608 and
+    /// 9216 → 1024; ResNet-18: 1152 and 2304 → 1024), bins that straddle channels (18 → 8, 36 → 8) and pooling up
+    /// (9 → 12): on the CPU bit for bit, elsewhere within rounding.
+    /// </summary>
+    [TestCase(4608, 1024, 2, 4, 4)]
+    [TestCase(9216, 1024, 2, 4, 4)]
+    [TestCase(1152, 1024, 1, 8, 8)]
+    [TestCase(2304, 1024, 3, 4, 4)]
+    [TestCase(18, 8, 2, 4, 4)]
+    [TestCase(36, 8, 2, 4, 4)]
+    [TestCase(9, 12, 1, 3, 3)]
+    public void MeanMapGridGivesMeanMappersRows(int length, int dimension, int batch, int height, int width)
+    {
+        torch.manual_seed((ulong)length);
+        using var grid = torch.randn([batch, length, height, width], device: device);
+        using var rows = PatchMaker.ToRows(grid);
+        using var expected = PatchEmbedding.MeanMapper(rows, dimension);
+        using var perImage = PatchEmbedding.MeanMapGrid(grid, dimension);
+        Assert.That(perImage.shape, Is.EqualTo(new long[] { batch, height * width, dimension }));
+        using var actual = perImage.reshape(batch * height * width, dimension);
+        if (device.Type == DeviceType.CPU)
+            Assert.That(TensorAssert.Values(actual), Is.EqualTo(TensorAssert.Values(expected)), "bit for bit");
+        else
+            Assert.That(TensorAssert.Values(actual), Is.EqualTo(TensorAssert.Values(expected)).Within(1e-5));
+    }
+
     [Test]
     public void EmbeddingLeavesNoTensorBehind()
     {
