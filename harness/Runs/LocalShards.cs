@@ -11,10 +11,11 @@ namespace AnomalyBench.Harness.Runs;
 /// Why processes with a share each rather than one process with every core: the methods' small operations (SSM's
 /// 32-px U-Net, ReConPatch's steps on [512, 1024] features) scale poorly past a few threads, and two processes that
 /// each run as many OpenMP threads as there are cores wait at every parallel region for a thread the other process
-/// holds. Measured on the 2-core VM (benchmarks/README.md, issue 23): the quickstart's two shards with one thread each
-/// took 52 s, against 79 s for the sweep alone, and no training step took more than 1.34 times its run's median; with
-/// two threads each, SSM's steps took up to 3 times theirs while the other shard ran PatchCore. PyTorch's launcher
-/// (torchrun) gives each process one thread by default for the same reason.
+/// holds; with n workers on n-fold as many threads as cores, more so. Measured on the 2-core VM (benchmarks/README.md,
+/// issue 23): SSM's steps took 4 times as long in two shards of two threads each as alone, and as long as alone in
+/// two shards of one thread each. PyTorch's launcher (torchrun) gives each process one thread by default for the same
+/// reason. Fewer threads round reductions and convolutions differently, as another machine would: a worker's results
+/// equal those of a run alone with the same thread count, not those of a run alone with every core.
 /// </remarks>
 internal sealed class LocalShards
 {
