@@ -38,6 +38,7 @@ internal static class Engine
         {
             if (s_initialized) return;
             if (OpenBlasThreading.Error is { } error) throw new TorchException(error);
+            if (OpenBlasCoreType.Error is { } kernels) throw new TorchException(kernels);
             s_threads = DefaultThreads();
             s_threadsVersion = 1;
             WarnOnReferenceBlas();

@@ -17,6 +17,7 @@ internal static class NativeStartup
     internal static void Run()
     {
         OpenMpWaitPolicy.Apply();
+        OpenBlasCoreType.Apply();
         OpenBlasThreading.Load();
     }
 
@@ -24,5 +25,9 @@ internal static class NativeStartup
     /// The variables <see cref="Run"/> set in this process's environment as the engine's defaults (the user had set
     /// none of them). A child process inherits them and would take them for the user's choice.
     /// </summary>
-    internal static IReadOnlyList<string> VariablesSet => OpenMpWaitPolicy.SetByHarness ? [OpenMpWaitPolicy.SpinCountVariable] : [];
+    internal static IReadOnlyList<string> VariablesSet =>
+    [
+        .. OpenMpWaitPolicy.SetByHarness ? [OpenMpWaitPolicy.SpinCountVariable] : Array.Empty<string>(),
+        .. OpenBlasCoreType.SetByHarness is not null ? [OpenBlasCoreType.Variable] : Array.Empty<string>(),
+    ];
 }

@@ -43,9 +43,11 @@ internal static class InfoCommand
         var advice = openblas.Threading.StartsWith("pthreads", StringComparison.Ordinal) && OpenBlasThreading.LoadedFrom is null
             ? $"; apt-get install {OpenBlasThreading.Package} to run it on OpenMP's threads"
             : "";
-        var core = Environment.GetEnvironmentVariable(OpenBlasCoreType.Variable) is { Length: > 0 } user
-            ? $"{OpenBlasCoreType.Variable}={user} from the environment"
-            : "OpenBLAS's own choice";
+        var core = OpenBlasCoreType.SetByHarness is { } chosen
+            ? $"{OpenBlasCoreType.Variable}={chosen} set by the harness from the CPU's instruction sets, as {OpenBlasCoreType.ChoiceVariable}={OpenBlasCoreType.CpuChoice} asks"
+            : Environment.GetEnvironmentVariable(OpenBlasCoreType.Variable) is { Length: > 0 } user
+                ? $"{OpenBlasCoreType.Variable}={user} from the environment"
+                : "OpenBLAS's own choice";
         yield return $"BLAS threads: {openblas.Threading} ({loaded}{advice})";
         yield return $"BLAS kernels: {openblas.Core} ({core}); {openblas.Config}";
         if (OpenBlasCoreType.Advice(openblas.Core) is { } kernels) yield return $"note: {kernels}";

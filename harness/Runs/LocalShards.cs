@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using AnomalyBench.Torch;
 
 namespace AnomalyBench.Harness.Runs;
@@ -33,15 +34,17 @@ internal sealed class LocalShards
         _output = output;
     }
 
+    /// <summary>The machine's cores divided among the workers (at least one each).</summary>
+    public int Share => Math.Max(1, Environment.ProcessorCount / _workers);
+
     /// <summary>
-    /// Each worker's intra-op threads: the experiment's <c>threads:</c> or the user's ANOMALYBENCH_THREADS where set,
-    /// else the machine's cores divided among the workers (at least one).
+    /// Each worker's intra-op threads: the experiment's <c>threads:</c> or the user's ANOMALYBENCH_THREADS where set
+    /// (a worker checks that value as any harness process does), else <see cref="Share"/>.
     /// </summary>
-    public int ThreadsPerWorker =>
-        _configThreads
-        ?? (int.TryParse(Environment.GetEnvironmentVariable(torch.ThreadsVariable), out var user) && user >= 1
-            ? user
-            : Math.Max(1, Environment.ProcessorCount / _workers));
+    public string ThreadsPerWorker =>
+        _configThreads?.ToString(CultureInfo.InvariantCulture) ?? UserThreads ?? Share.ToString(CultureInfo.InvariantCulture);
+
+    private static string? UserThreads => Environment.GetEnvironmentVariable(torch.ThreadsVariable) is { Length: > 0 } text ? text : null;
 
     /// <summary>Runs the shards to their end; their lines go to the output prefixed with the shard.</summary>
     /// <returns>each shard's exit code, in shard order.</returns>
@@ -69,7 +72,7 @@ internal sealed class LocalShards
         if (force) start.ArgumentList.Add("--force");
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        start.Environment[torch.ThreadsVariable] = ThreadsPerWorker.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (_configThreads is null && UserThreads is null) start.Environment[torch.ThreadsVariable] = Share.ToString(CultureInfo.InvariantCulture);
         // What the engine set in this process's environment at load time is the harness's default, not the user's
         // choice: each worker sets it again and reports it as its own default.
         foreach (var variable in torch.VariablesSetAtStartup) start.Environment.Remove(variable);
