@@ -91,6 +91,7 @@ public static class OpenBlasCoreType
              + "faster on this project's Xeon), and other kernels round differently, as another CPU does: results then differ from this setting's in the last digits, "
              + "and trained methods' metrics a little more";
     }
+
     private static bool HasSkylakeXAvx512() =>
         Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512CD.IsSupported && Avx512F.VL.IsSupported;
 

@@ -25,9 +25,9 @@ public static partial class torch
     public const string ThreadsVariable = Engine.ThreadsVariable;
 
     /// <summary>
-    /// The native environment variables the engine set when it loaded, as its defaults or from its own variables (GOMP_SPINCOUNT, OPENBLAS_CORETYPE): a process
-    /// that starts another harness process removes them, so that the child sets them again as its own defaults
-    /// instead of taking them for the user's choice.
+    /// The native environment variables the engine set when it loaded, as its defaults or from its own variables
+    /// (GOMP_SPINCOUNT, OPENBLAS_CORETYPE): a process that starts another harness process removes them, so that the
+    /// child sets them again itself instead of taking them for the user's choice.
     /// </summary>
     public static IReadOnlyList<string> VariablesSetAtStartup => NativeStartup.VariablesSet;
 
